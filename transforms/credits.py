@@ -1,0 +1,121 @@
+"""Bylines and credit lines: tell them apart from prose, and read the names.
+
+A credit is a short run of role words and names (``记者：经纬 责编：何平``,
+``新唐人记者顾帆综合报导/责任编辑：东野``, ``自由亚洲电台记者 夏小华 台北报导
+责编 许书婷 申铧 网编 瑞哲``). It is parsed token by token; anything that is
+neither a role, a name nor a reporting place makes the block prose, so an
+interview line such as ``记者：为什么…`` is never mistaken for a credit.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+EDITOR_ROLES = ("责任编辑", "責任編輯", "责编", "責編", "网编", "網編", "编辑", "編輯", "审校", "審校", "后制", "後製",
+                "编审", "編審", "校对", "校對", "制作", "製作")
+AUTHOR_ROLES = ("特约记者", "特約記者", "记者", "記者", "采访", "採訪", "编译", "編譯", "文字整理", "整理", "撰稿", "撰文",
+                "作者", "文", "口述", "撰稿人", "通讯员", "通訊員", "报导", "報導", "报道", "報道")
+# Words that follow a name in a byline: 顾帆综合报导, 徐简编译, 梁珍采访报导
+_TRAILING_ROLE = re.compile(r"(?:综合|綜合|采访|採訪|编译|編譯|整理|联合|聯合)?(?:报导|報導|报道|報道|编译|編譯|整理|采访|採訪|撰稿)$")
+# Reporting places that follow a name: 童云美国费城报导, 夏小华台北报导.
+PLACES = (
+    "美国", "美國", "加拿大", "澳洲", "澳大利亚", "英国", "英國", "法国", "法國", "德国", "德國", "日本", "韩国", "韓國", "台湾",
+    "台灣", "香港", "澳门", "澳門", "中国", "中國", "大陆", "大陸", "欧洲", "歐洲", "纽约", "紐約", "华盛顿", "華盛頓", "洛杉矶",
+    "洛杉磯", "旧金山", "舊金山", "三藩市", "费城", "費城", "波士顿", "波士頓", "芝加哥", "休斯顿", "休斯頓", "达拉斯", "達拉斯",
+    "西雅图", "西雅圖", "亚特兰大", "亞特蘭大", "硅谷", "矽谷", "多伦多", "多倫多", "温哥华", "溫哥華", "蒙特利尔", "蒙特利爾",
+    "渥太华", "渥太華", "悉尼", "雪梨", "墨尔本", "墨爾本", "伦敦", "倫敦", "巴黎", "柏林", "东京", "東京", "首尔", "首爾",
+    "台北", "臺北", "台中", "高雄", "北京", "上海", "广州", "廣州", "深圳", "武汉", "武漢", "成都", "加州", "德州", "纽泽西",
+    "新泽西", "紐澤西", "新澤西", "佛州", "麻州", "华府", "華府", "日内瓦", "日內瓦", "布鲁塞尔", "布魯塞爾", "莫斯科", "新加坡",
+    "曼谷", "吉隆坡", "雅加达", "马尼拉", "首都", "南加州", "北加州", "圣地亚哥", "聖地亞哥", "拉斯维加斯", "奥兰多", "迈阿密",
+)
+_OUTLET_PREFIX = re.compile(
+    r"^(?:[\u4e00-\u9fff]{0,4}?)(?:本台|本报|本報|本网|本網|大纪元|大紀元|新唐人(?:电视台|電視台)?|希望之声|希望之聲|看中国|看中國|"
+    r"美国之音|美國之音|自由亚洲电台|自由亞洲電台|法广|法廣|德国之声|德國之聲|BBC|美联社|路透社?|中央社)?(?:特约|特約|实习|實習|驻[\u4e00-\u9fff]{1,4})?"
+    r"(?:记者|記者|撰稿人|通讯员|通訊員)"
+)
+_SOURCE_PART = re.compile(r"^(?:转自|轉自|转载自|轉載自|来源|來源|文章来源|文章來源)[：:]?(?P<src>.{1,20})$")
+_CREDIT_MARK = re.compile(r"作者|记者|記者|编辑|編輯|责编|責編|网编|網編|报导|報導|报道|報道|编译|編譯|审校|審校|后制|後製|撰稿|采访|採訪|整理")
+_NAME_OK = re.compile(r"^(?:[\u4e00-\u9fff·]{2,4}|[A-Za-z][A-Za-z.\-']*(?: [A-Za-z][A-Za-z.\-']*){0,3})$")
+_SPLIT = re.compile(r"[\s、，,；;]+")
+
+
+@dataclass
+class Credits:
+    authors: list[str] = field(default_factory=list)
+    editors: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+
+
+def _strip_place(name: str) -> str:
+    changed = True
+    while changed and len(name) > 2:
+        changed = False
+        for p in PLACES:
+            if name.endswith(p) and len(name) - len(p) >= 2:
+                name = name[: -len(p)]
+                changed = True
+                break
+    return name
+
+
+def _clean_name(token: str) -> str | None:
+    token = _TRAILING_ROLE.sub("", token.strip("：:()（）[]【】「」 "))
+    token = _strip_place(token)
+    return token if _NAME_OK.match(token) else None
+
+
+def parse_credit(text: str) -> Credits | None:
+    """People named by a credit line, or None when ``text`` is not only a credit."""
+    s = text.strip().rstrip("。.")
+    m = re.fullmatch(r"[(（](?P<inner>.+)[)）]", s)
+    if m:
+        s = m.group("inner")
+    if len(s) > 90 or not _CREDIT_MARK.search(s):
+        return None
+    out = Credits()
+    role: list[str] | None = None
+    for part in re.split(r"[/／|｜]", s):
+        part = part.strip()
+        if not part:
+            continue
+        src = _SOURCE_PART.match(part)
+        if src:
+            out.sources.append(src.group("src").strip())
+            continue
+        ok, role = _parse_part(part, out, role)
+        if not ok:
+            return None
+    return out if (out.authors or out.editors) else None
+
+
+def _parse_part(part: str, out: Credits, role: list[str] | None) -> tuple[bool, list[str] | None]:
+    """Parse one ``/``-separated part; a role with no name carries over (``编辑/周玉林``)."""
+    for token in _SPLIT.split(re.sub(r"[：:]", " ", part)):
+        if not token:
+            continue
+        m = _OUTLET_PREFIX.match(token)
+        if m:
+            role, token = out.authors, token[m.end():]
+            if not token:
+                continue
+        else:
+            matched = next((r for r in EDITOR_ROLES if token.startswith(r)), None)
+            if matched:
+                role, token = out.editors, token[len(matched):]
+            else:
+                matched = next((r for r in AUTHOR_ROLES if token == r or (len(r) > 1 and token.startswith(r))), None)
+                if matched and not _TRAILING_ROLE.search(token[len(matched):] or "x"):
+                    role, token = out.authors, token[len(matched):]
+            if not token:
+                continue
+        if role is None:
+            return False, None
+        if _TRAILING_ROLE.fullmatch(token) or _strip_place(_TRAILING_ROLE.sub("", token)) in PLACES \
+                or _TRAILING_ROLE.sub("", token) in PLACES:
+            continue  # "台北报导", "综合报导": a place or a verb, not a person
+        name = _clean_name(token)
+        if name is None:
+            return False, None
+        if name not in role:
+            role.append(name)
+    return True, role

@@ -1,0 +1,183 @@
+"""Bytes to text, whatever the encoding, or a reason why the bytes are not text.
+
+Order matters and is cheapest-first: empty and binary checks, byte-order marks,
+strict UTF-8 (almost every file), UTF-8 with stray Windows-1252 bytes
+(``UnicodeDammit.detwingle``), and only then statistical detection
+(``UnicodeDammit``, backed by charset-normalizer) for GB18030, Big5 and the rest.
+"""
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+
+from bs4 import UnicodeDammit
+
+# Leading bytes of binary formats that scrapers leave beside the pages.
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "PNG image"),
+    (b"\xff\xd8\xff", "JPEG image"),
+    (b"GIF87a", "GIF image"),
+    (b"GIF89a", "GIF image"),
+    (b"%PDF-", "PDF document"),
+    (b"PK\x03\x04", "ZIP archive"),
+    (b"\x1f\x8b", "gzip data"),
+    (b"BZh", "bzip2 data"),
+    (b"\xfd7zXZ\x00", "xz data"),
+    (b"7z\xbc\xaf\x27\x1c", "7z archive"),
+    (b"RIFF", "RIFF media"),
+    (b"\x00\x00\x01\x00", "icon image"),
+    (b"\x7fELF", "ELF executable"),
+    (b"OggS", "Ogg media"),
+    (b"ID3", "MP3 audio"),
+    (b"\x1a\x45\xdf\xa3", "Matroska/WebM media"),
+)
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+# Detected names mapped to the superset that decodes strictly more files.
+_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "big5": "big5hkscs", "ascii": "utf-8"}
+# C0 controls other than tab, newline and carriage return, plus DEL.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_WHITESPACE_BYTES = b" \t\r\n\x0b\x0c"
+
+
+def _cp1252_fallback(exc: UnicodeError) -> tuple[str, int]:
+    """Decode the bytes UTF-8 rejects as Windows-1252 (mixed-encoding files)."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    bad = exc.object[exc.start:exc.end]
+    return bad.decode("windows-1252", errors="replace"), exc.end
+
+
+_CP1252_FALLBACK = "news_etl_cp1252_fallback"
+codecs.register_error(_CP1252_FALLBACK, _cp1252_fallback)
+
+
+class DecodeError(ValueError):
+    """The bytes are not usable text; ``reason`` is a reject code."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str
+    encoding: str
+
+
+def sniff_binary(raw: bytes) -> str | None:
+    """Name the binary format of ``raw`` if its magic bytes give one away."""
+    for magic, name in _MAGIC:
+        if raw.startswith(magic):
+            return name
+    return None
+
+
+def _strip_bom(raw: bytes) -> tuple[bytes, str | None]:
+    for bom, enc in _BOMS:
+        if raw.startswith(bom):
+            return raw[len(bom):], enc
+    return raw, None
+
+
+def _utf16_without_bom(raw: bytes) -> str | None:
+    """UTF-16 text without a BOM shows NULs in every other byte for ASCII."""
+    sample = raw[:4000]
+    if len(sample) < 4:
+        return None
+    even_nul = sample[0::2].count(0) / len(sample[0::2])
+    odd_nul = sample[1::2].count(0) / len(sample[1::2])
+    if odd_nul > 0.3 and even_nul < 0.05:
+        return "utf-16-le"
+    if even_nul > 0.3 and odd_nul < 0.05:
+        return "utf-16-be"
+    return None
+
+
+def _mostly_utf8(raw: bytes) -> bool:
+    """True when stray bytes are rare next to valid multi-byte UTF-8 sequences.
+
+    That is the signature of UTF-8 text with pasted Windows-1252 characters, which
+    ``detwingle`` repairs; a GB18030 or Big5 file instead fails almost everywhere.
+    """
+    text = raw.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    good = sum(1 for ch in text if ord(ch) > 0x7F and ch != "\ufffd")
+    return good >= 20 and bad * 20 <= good
+
+
+def _clean_text(text: str) -> str:
+    """Unify line endings and drop control characters (NULs included)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", text)
+
+
+def _check_textual(text: str, encoding: str) -> None:
+    """Refuse decodings that are mostly replacement or control characters."""
+    if not text:
+        return
+    sample = text[:20000]
+    junk = sum(1 for ch in sample if ch == "\ufffd" or (ord(ch) < 32 and ch not in "\t\n\r"))
+    if junk / len(sample) > 0.05:
+        raise DecodeError("undecodable", f"decoding as {encoding} leaves {junk} of {len(sample)} characters unreadable")
+
+
+def decode(raw: bytes) -> Decoded:
+    """Decode ``raw`` to text; raise :class:`DecodeError` with a reject reason otherwise."""
+    if not raw.strip(_WHITESPACE_BYTES):
+        raise DecodeError("empty", "the file is empty" if not raw else "the file holds only whitespace")
+    kind = sniff_binary(raw)
+    if kind:
+        raise DecodeError("binary", f"{kind} ({len(raw)} bytes)")
+    body, bom_encoding = _strip_bom(raw)
+    if bom_encoding:
+        try:
+            text = body.decode(bom_encoding)
+        except UnicodeDecodeError:
+            if bom_encoding != "utf-8":
+                raise DecodeError("undecodable", f"byte-order mark says {bom_encoding}, but the bytes do not decode") from None
+            text = UnicodeDammit.detwingle(body).decode("utf-8", errors="replace")
+        return _finish(text, bom_encoding)
+    if body.count(0) * 10 > len(body):
+        utf16 = _utf16_without_bom(body)
+        if not utf16:
+            raise DecodeError("binary", f"{body.count(0)} NUL bytes in {len(body)}: binary data")
+        try:
+            return _finish(body.decode(utf16), utf16)
+        except UnicodeDecodeError as exc:
+            raise DecodeError("undecodable", f"looks like {utf16} without a BOM but does not decode: {exc.reason}") from None
+    try:
+        return _finish(body.decode("utf-8"), "utf-8")
+    except UnicodeDecodeError:
+        pass
+    if _mostly_utf8(body):
+        # detwingle repairs Windows-1252 bytes that sit between UTF-8 sequences; a
+        # stray byte that looks like a UTF-8 lead byte is left to the error handler.
+        fixed = UnicodeDammit.detwingle(body)
+        return _finish(fixed.decode("utf-8", errors=_CP1252_FALLBACK), "utf-8+windows-1252")
+    dammit = UnicodeDammit(body, is_html=False)
+    encoding = dammit.original_encoding
+    if not encoding or dammit.unicode_markup is None:
+        raise DecodeError("undecodable", "no encoding decodes the bytes")
+    encoding = _SUPERSETS.get(encoding.lower(), encoding.lower())
+    try:
+        text = body.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        text = dammit.unicode_markup
+    return _finish(text, encoding)
+
+
+def _finish(text: str, encoding: str) -> Decoded:
+    _check_textual(text, encoding)
+    text = _clean_text(text)
+    if not text.strip():
+        raise DecodeError("empty", "the file holds only whitespace or control characters")
+    return Decoded(text=text, encoding=encoding)

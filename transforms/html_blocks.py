@@ -1,0 +1,216 @@
+"""DOM pruning and block extraction: body HTML to a list of text blocks.
+
+Parsing is lxml (libxml2), never BeautifulSoup: this is the hot path. The tree
+is walked iteratively (``iterwalk``), so 100,000-deep nesting cannot exhaust the
+Python stack. What is removed and why is recorded as ``(rule, snippet)`` pairs
+when a trace list is passed in, for ``news-etl inspect``.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import lxml.html
+from lxml import etree
+
+from transforms.records import Image
+from transforms.text import normalize_inline, unescape_leftovers
+
+# Elements whose content is never article text.
+DROP_TAGS = frozenset({
+    "script", "style", "noscript", "iframe", "svg", "math", "ins", "form", "button", "input", "select",
+    "textarea", "object", "embed", "video", "audio", "canvas", "map", "template", "head", "title", "meta",
+    "link", "nav", "aside", "footer", "dialog", "source", "track", "picture", "frame", "frameset", "applet",
+})
+# Elements that start and end a block of text.
+BLOCK_TAGS = frozenset({
+    "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre",
+    "table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption", "section", "article", "header", "main",
+    "center", "figure", "hr", "address", "details", "summary", "body", "html", "fieldset", "legend",
+})
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_CENTER_STYLE = re.compile(r"text-align\s*:\s*center", re.I)
+# class/id tokens of ad slots and image captions.
+_AD_HINT = re.compile(r"(?:^|[\s_-])(?:ad|ads|advert|advertisement|adsbygoogle|single_ad|ad_embed|sponsor|banner)(?:$|[\s_-])", re.I)
+_CAPTION_HINT = re.compile(r"caption|wp-caption|img-desc|pic-desc|photo-desc", re.I)
+# Images that are not article images: QR codes of the mirror, pixels, chart widgets, icons.
+_NOT_ARTICLE_IMAGE = re.compile(r"\.md\.png$|icon-zoom|GetPic\.aspx|klinepic|/pixel|spacer\.gif|blank\.gif|qrcode|/icons?/", re.I)
+_FILENAME_ALT = re.compile(r"^(?:image|img|pic|photo)?[\w.-]*\.(?:png|jpe?g|gif|webp)$|^(?:image|img|pic)$", re.I)
+
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, recover=True,
+                           remove_blank_text=False, default_doctype=False)
+_PARSER.set_element_class_lookup(lxml.html.HtmlElementClassLookup())
+
+
+@dataclass
+class Block:
+    """One paragraph-like unit; ``after_image`` marks text right after an image."""
+
+    text: str
+    spaced: str
+    tag: str
+    centered: bool = False
+    after_image: bool = False
+    with_image: bool = False
+    link_share: float = 0.0
+
+
+def _attr_text(el: etree._Element) -> str:
+    return f"{el.get('class', '')} {el.get('id', '')}"
+
+
+def _snippet(el: etree._Element) -> str:
+    text = " ".join(el.itertext()) if len(el) or el.text else ""
+    text = re.sub(r"\s+", " ", text).strip()
+    return (text[:60] + "…") if len(text) > 60 else text
+
+
+def _is_pixel(img: etree._Element) -> bool:
+    for attr in ("width", "height"):
+        v = (img.get(attr) or "").strip().lower().removesuffix("px")
+        if v in ("0", "1"):
+            return True
+    style = img.get("style") or ""
+    return bool(re.search(r"(?:width|height)\s*:\s*[01](?:px)?\b", style))
+
+
+def parse(html: str) -> etree._Element | None:
+    """Parse an HTML fragment or page; None when there is nothing to parse."""
+    if not html.strip():
+        return None
+    try:
+        return lxml.html.document_fromstring(html, parser=_PARSER)
+    except (etree.ParserError, ValueError):
+        return None
+
+
+def prune(root: etree._Element, site_xpaths: Iterable[str], trace: list[tuple[str, str]] | None,
+          images: list[Image]) -> None:
+    """Remove every element that is not article text, keeping tails in place."""
+    doomed: list[tuple[etree._Element, str]] = []
+    for xp in site_xpaths:
+        try:
+            for el in root.xpath(xp):
+                if isinstance(el, etree._Element):
+                    doomed.append((el, f"site_xpath:{xp}"))
+        except etree.XPathError:
+            continue
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            doomed.append((el, "comment"))
+            continue
+        tag = el.tag.lower()
+        if tag in DROP_TAGS:
+            doomed.append((el, f"tag:{tag}"))
+        elif el.get("hidden") is not None or _HIDDEN_STYLE.search(el.get("style") or ""):
+            doomed.append((el, "hidden"))
+        elif tag == "img":
+            src = (el.get("src") or el.get("data-src") or "").strip()
+            if _is_pixel(el):
+                doomed.append((el, "tracking_pixel"))
+            elif not src or _NOT_ARTICLE_IMAGE.search(src):
+                doomed.append((el, "widget_image"))
+            else:
+                alt = (el.get("alt") or el.get("title") or "").strip()
+                caption = None if (not alt or _FILENAME_ALT.match(alt)) else alt
+                images.append(Image(url=src, caption=caption))
+                doomed.append((el, "image"))
+        elif tag == "figcaption" or (tag in ("div", "span", "p", "small") and _CAPTION_HINT.search(_attr_text(el))):
+            doomed.append((el, "caption"))
+        elif _AD_HINT.search(_attr_text(el)):
+            doomed.append((el, "ad"))
+    seen: set[int] = set()
+    for el, rule in doomed:
+        if id(el) in seen:
+            continue
+        seen.add(id(el))
+        parent = el.getparent()
+        if parent is None:
+            continue
+        if trace is not None and rule not in ("image", "comment"):
+            trace.append((rule, _snippet(el)))
+        if rule in ("image", "widget_image", "tracking_pixel"):
+            # Leave a marker so a caption right after an image can be recognised.
+            marker = etree.Element("news-etl-image")
+            marker.tail = el.tail
+            parent.replace(el, marker)
+        else:
+            _drop_keep_tail(el)
+
+
+def _drop_keep_tail(el: etree._Element) -> None:
+    parent = el.getparent()
+    if parent is None:
+        return
+    tail = el.tail
+    if tail:
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(el)
+
+
+def _centered(el: etree._Element) -> bool:
+    return el.tag == "center" or (el.get("align") or "").lower() == "center" or bool(
+        _CENTER_STYLE.search(el.get("style") or ""))
+
+
+def blocks(root: etree._Element) -> list[Block]:
+    """Walk the pruned tree in reading order and cut it into blocks."""
+    out: list[Block] = []
+    buf: list[str] = []
+    state = {"image_pending": False, "image_in_block": False}
+    link_depth = 0
+    link_chars = [0]
+    centered_depth: list[bool] = [False]
+    tags: list[str] = ["body"]
+
+    def flush() -> None:
+        raw = "".join(buf)
+        buf.clear()
+        raw = unescape_leftovers(raw)
+        text = normalize_inline(raw)
+        share = min(1.0, link_chars[0] / max(1, len(re.sub(r"\s+", "", raw))))
+        link_chars[0] = 0
+        if text:
+            out.append(Block(text=text, spaced=normalize_inline(raw, keep_typed_spaces=True), tag=tags[-1], centered=centered_depth[-1],
+                             after_image=state["image_pending"], with_image=state["image_in_block"],
+                             link_share=share))
+            state["image_pending"] = False
+        state["image_in_block"] = False
+
+    for event, el in etree.iterwalk(root, events=("start", "end")):
+        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        is_link = tag not in BLOCK_TAGS and el.get("href") is not None
+        if event == "start":
+            if is_link:
+                link_depth += 1
+            if tag == "news-etl-image":
+                state["image_pending"] = True
+                state["image_in_block"] = True
+            elif tag in BLOCK_TAGS or tag == "br":
+                flush()
+                if tag != "br":
+                    tags.append(tag)
+                    centered_depth.append(centered_depth[-1] or _centered(el))
+            if el.text and tag != "news-etl-image":
+                buf.append(el.text)
+                if link_depth:
+                    link_chars[0] += len(re.sub(r"\s+", "", el.text))
+        else:
+            if is_link:
+                link_depth -= 1
+            if tag in BLOCK_TAGS:
+                flush()
+                if len(tags) > 1:
+                    tags.pop()
+                    centered_depth.pop()
+            if el.tail:
+                buf.append(el.tail)
+                if link_depth:
+                    link_chars[0] += len(re.sub(r"\s+", "", el.tail))
+    flush()
+    return out

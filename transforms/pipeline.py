@@ -1,0 +1,227 @@
+"""``clean_document``: the one entry point from raw bytes to Record or Reject.
+
+Pure and deterministic: no I/O, no clock, no randomness. The flows call it once
+per file inside batched tasks; ``news-etl inspect`` calls it with a trace.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import traceback
+from dataclasses import dataclass, field
+
+from transforms import boilerplate, html_blocks
+from transforms.decode import DecodeError, decode
+from transforms.layouts import Envelope, split_layout
+from transforms.metadata import (
+    GENERIC_URL_DATES,
+    date_from_match,
+    date_from_url,
+    merge_unique,
+    parse_datetime,
+    split_names,
+    tickers_from_widget,
+)
+from transforms.records import Image, Record, Reject
+from transforms.sites import (
+    Site,
+    canonical_publisher,
+    host_of,
+    mirror_sites,
+    outlet_sites,
+    site_by_key,
+    site_for_publisher,
+    site_for_url,
+)
+from transforms.text import normalize_title
+
+DOC_ID_NAMESPACE = "news-etl/doc/v1:"
+_STOCK_WIDGET = re.compile(r"<!--\s*EM_StockImg_Start\s*-->.*?<!--\s*EM_StockImg_End\s*-->", re.S | re.I)
+_TIME_ELEMENT = re.compile(r"""<time\b[^>]*\bdatetime\s*=\s*["']([^"']{8,40})["']""", re.I)
+# A columnist named at the head of a title: "田云：美总统辩论令中共恐惧的事实".
+_TITLE_COLUMNIST = re.compile(
+    r"^(?P<name>[\u4e00-\u9fff·]{2,4}?)(?:政经|政經|热邮|熱郵|专栏|專欄|时评|時評|随笔|隨筆|观察|觀察|视点|視點|博客|热评|熱評)?[：:]")
+_SIGNATURE = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")
+
+
+@dataclass
+class Trace:
+    """What ``news-etl inspect`` shows: the decisions taken for one file."""
+
+    layout: str = ""
+    site: str | None = None
+    encoding: str | None = None
+    removed: list[tuple[str, str]] = field(default_factory=list)
+
+
+def doc_id_for(source_path: str) -> str:
+    """Stable id: the same relative path gives the same id on every run and machine."""
+    return hashlib.sha256((DOC_ID_NAMESPACE + source_path).encode("utf-8")).hexdigest()[:32]
+
+
+def _reject(source_path: str, sha: str, size: int, reason: str, detail: str) -> Reject:
+    return Reject(source_path=source_path, content_sha256=sha, size_bytes=size, reason=reason, detail=detail)
+
+
+def clean_document(raw: bytes, source_path: str, *, max_bytes: int | None = None,
+                   trace: Trace | None = None) -> Record | Reject:
+    """Turn one raw file into a clean :class:`Record`, or a :class:`Reject` with a reason.
+
+    Never raises for bad input: an unexpected exception becomes a reject with
+    reason ``error`` and a traceback summary, so one file never fails a batch.
+    """
+    sha = hashlib.sha256(raw).hexdigest()
+    size = len(raw)
+    if max_bytes is not None and size > max_bytes:
+        return _reject(source_path, sha, size, "too_large", f"{size} bytes is over the limit of {max_bytes}")
+    try:
+        return _clean(raw, source_path, sha, size, trace)
+    except DecodeError as exc:
+        return _reject(source_path, sha, size, exc.reason, exc.detail)
+    except Exception as exc:
+        tb = traceback.extract_tb(exc.__traceback__)
+        where = f"{tb[-1].filename.rsplit('/', 1)[-1]}:{tb[-1].lineno}" if tb else "?"
+        return _reject(source_path, sha, size, "error", f"{type(exc).__name__}: {exc} (at {where})"[:500])
+
+
+def _choose_site(env: Envelope, sources: list[str], named_site: Site | None) -> tuple[Site | None, str | None]:
+    """The outlet and canonical publisher, by the spec's precedence."""
+    url_site = site_for_url(env.url)
+    source = canonical_publisher(sources[0]) if sources else None
+    if env.layout == "jekyll" and source:
+        return site_for_publisher(source) or url_site, source
+    if url_site:
+        return url_site, url_site.publisher
+    if source:
+        return site_for_publisher(source), source
+    if named_site:  # no URL: the outlet its dateline names
+        return named_site, named_site.publisher
+    share_site = site_for_url(env.share_url)
+    if share_site:
+        return share_site, share_site.publisher
+    host = host_of(env.url)
+    return None, (host.removeprefix("www.") or None)
+
+
+def _published(env: Envelope, body: str, findings: boilerplate.BlockFindings,
+               site: Site | None) -> tuple[dt.datetime | None, str | None]:
+    """Explicit timestamp > ``<time datetime>`` > dateline > date in the URL."""
+    if env.published:
+        return env.published, env.date_source
+    m = _TIME_ELEMENT.search(body)
+    if m:
+        t = parse_datetime(m.group(1))
+        if t:
+            return t, "time_element"
+    url_date = date_from_url(env.url, (site.url_dates if site else ()) + GENERIC_URL_DATES)
+    if findings.dateline is not None:
+        t = date_from_match(findings.dateline, default_year=url_date.year if url_date else None)
+        if t:
+            return t, "dateline"
+    if url_date:
+        return url_date, "url"
+    return None, None
+
+
+def _clean(raw: bytes, source_path: str, sha: str, size: int, trace: Trace | None) -> Record | Reject:
+    decoded = decode(raw)
+    env = split_layout(decoded.text)
+    if env is None:
+        return _reject(source_path, sha, size, "unknown_layout", "no layout recognises the text")
+    rules = list(env.rules_fired)
+    removed: list[tuple[str, str]] = []
+    body = env.body
+    tickers: list[str] = []
+    for widget in _STOCK_WIDGET.findall(body):
+        tickers = merge_unique(tickers, tickers_from_widget(widget))
+        removed.append(("stock_widget", re.sub(r"<[^>]+>", "", widget)[:60] or "EM_StockImg"))
+    if tickers or "EM_StockImg" in body:
+        body = _STOCK_WIDGET.sub("", body)
+        rules.append("stock_widget")
+
+    url_site = site_for_url(env.url) or site_for_url(env.share_url)
+    mirrors = mirror_sites() if env.layout == "mirror" else ()
+    xpaths = (url_site.drop_xpaths if url_site else ()) + tuple(x for m in mirrors for x in m.drop_xpaths)
+    images: list[Image] = list(env.images)
+    root = html_blocks.parse(body)
+    blocks = []
+    if root is not None:
+        html_blocks.prune(root, xpaths, removed, images)
+        blocks = html_blocks.blocks(root)
+    site_drop = (url_site.drop_blocks if url_site else ()) + tuple(p for m in mirrors for p in m.drop_blocks)
+    site_drop_short = tuple(p for m in (url_site, *mirrors) if m for p in m.drop_short_blocks)
+    # Without a URL any outlet's dateline may name the source; with one, only its own.
+    candidates = (url_site,) if url_site else outlet_sites()
+    datelines = tuple((s.key, p) for s in candidates for p in s.datelines)
+    title = normalize_title(env.title)
+    texts, findings = boilerplate.apply_block_rules(blocks, title, site_drop, site_drop_short, datelines)
+    removed += findings.removed
+    rules += findings.rules_fired
+    rules += sorted({r for r, _ in removed if r not in findings.rules_fired and r not in rules})
+
+    named_site = site_by_key(findings.dateline_site) if findings.dateline_site else None
+    site, publisher = _choose_site(env, findings.sources, named_site)
+    site = site or url_site
+    published, date_source = _published(env, body, findings, site)
+    if texts and title and _SIGNATURE.match(texts[-1]) and title.startswith(texts[-1]) and len(texts) > 1:
+        # A commentary signed with the name its title starts with: "王丹热邮：…" … "王丹".
+        findings.authors = merge_unique([texts[-1]], findings.authors)
+        removed.append(("signature", texts.pop()))
+        rules.append("signature")
+    authors = _title_authors(title, site, texts, findings.authors, rules)
+    text = "\n\n".join(texts)
+    if not title and not text and not images:
+        return _reject(source_path, sha, size, "no_content", f"{env.layout} layout with neither title nor text")
+    if trace is not None:
+        trace.layout, trace.site, trace.encoding, trace.removed = env.layout, site.key if site else None, \
+            decoded.encoding, removed
+    return Record(
+        doc_id=doc_id_for(source_path),
+        source_path=source_path,
+        content_sha256=sha,
+        size_bytes=size,
+        layout=env.layout,
+        site=site.key if site else None,
+        title=title,
+        published_at=published.astimezone(dt.timezone.utc) if published else None,
+        date_source=date_source,
+        publisher=publisher,
+        url=env.url or env.share_url,
+        authors=authors,
+        editors=list(findings.editors),
+        categories=env.categories,
+        tags=env.tags,
+        tickers=tickers,
+        images=_unique_images(images),
+        text=text,
+        encoding=decoded.encoding,
+        rules_fired=list(dict.fromkeys(rules)),
+    )
+
+
+def _title_authors(title: str | None, site: Site | None, texts: list[str], byline_authors: list[str],
+                   rules: list[str]) -> list[str]:
+    """Columnists named by the title: a site pattern, else ``NAME：`` absent from the body."""
+    if not title:
+        return list(byline_authors)
+    for p in site.title_author if site else ():
+        m = p.search(title)
+        if m:
+            rules.append("title_author")
+            return merge_unique(split_names(m.group("name")), byline_authors)
+    m = _TITLE_COLUMNIST.match(title)
+    if m and not byline_authors:
+        name = m.group("name")
+        if name not in "".join(texts):
+            rules.append("title_columnist")
+            return [name]
+    return list(byline_authors)
+
+
+def _unique_images(images: list[Image]) -> list[Image]:
+    seen: dict[str, Image] = {}
+    for im in images:
+        if im.url not in seen:
+            seen[im.url] = im
+    return list(seen.values())

@@ -1,0 +1,142 @@
+"""Per-outlet knowledge, kept as data: one TOML file per site or mirror.
+
+A new source is a new ``*.toml`` file here (plus a test fixture), not new control
+flow. Each file may give:
+
+- ``key``, ``publisher`` (canonical Chinese name), ``names`` (other spellings),
+  ``kind`` ("outlet", the default, or "mirror"),
+- ``domains`` (the original site) and ``share_domains`` (mirror or share links
+  that are a URL of last resort),
+- ``url_dates``: regexes with named groups ``y m d`` (``H M S`` optional) that
+  read a date out of an article URL,
+- ``datelines``: regexes anchored at the start of the first paragraph,
+- ``drop_xpaths``: elements to remove from the body, ``drop_blocks``: regexes of
+  paragraphs that are site boilerplate (``drop_short_blocks``: only when short),
+- ``title_author``: regexes (group ``name``) naming a columnist in the title.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from urllib.parse import urlsplit
+
+
+@dataclass(frozen=True)
+class Site:
+    key: str
+    publisher: str
+    kind: str = "outlet"
+    names: tuple[str, ...] = ()
+    domains: tuple[str, ...] = ()
+    share_domains: tuple[str, ...] = ()
+    url_dates: tuple[re.Pattern[str], ...] = ()
+    datelines: tuple[re.Pattern[str], ...] = ()
+    drop_xpaths: tuple[str, ...] = ()
+    drop_blocks: tuple[re.Pattern[str], ...] = ()
+    drop_short_blocks: tuple[re.Pattern[str], ...] = ()
+    title_author: tuple[re.Pattern[str], ...] = ()
+    source_file: str = field(default="", compare=False)
+
+
+def _site_from_toml(name: str, data: dict) -> Site:
+    def patterns(key: str) -> tuple[re.Pattern[str], ...]:
+        return tuple(re.compile(p) for p in data.get(key, ()))
+
+    return Site(
+        key=data["key"],
+        publisher=data.get("publisher", ""),
+        kind=data.get("kind", "outlet"),
+        names=tuple(data.get("names", ())),
+        domains=tuple(d.lower() for d in data.get("domains", ())),
+        share_domains=tuple(d.lower() for d in data.get("share_domains", ())),
+        url_dates=patterns("url_dates"),
+        datelines=patterns("datelines"),
+        drop_xpaths=tuple(data.get("drop_xpaths", ())),
+        drop_blocks=patterns("drop_blocks"),
+        drop_short_blocks=patterns("drop_short_blocks"),
+        title_author=patterns("title_author"),
+        source_file=name,
+    )
+
+
+@lru_cache(maxsize=1)
+def all_sites() -> tuple[Site, ...]:
+    """Every site file in this package, loaded once per process."""
+    sites = []
+    for entry in sorted(resources.files(__package__).iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml") and entry.name != "publishers.toml":
+            sites.append(_site_from_toml(entry.name, tomllib.loads(entry.read_text(encoding="utf-8"))))
+    return tuple(sites)
+
+
+@lru_cache(maxsize=1)
+def publisher_aliases() -> dict[str, str]:
+    """Every known spelling of an outlet's name mapped to its canonical name."""
+    table = tomllib.loads(resources.files(__package__).joinpath("publishers.toml").read_text(encoding="utf-8"))
+    aliases: dict[str, str] = {}
+    for canonical, names in table["aliases"].items():
+        for n in (canonical, *names):
+            aliases[n] = canonical
+    for site in all_sites():
+        if site.publisher:
+            for n in (site.publisher, *site.names):
+                aliases.setdefault(n, site.publisher)
+    return aliases
+
+
+def host_of(url: str | None) -> str:
+    if not url:
+        return ""
+    try:
+        return (urlsplit(url.strip()).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def _host_matches(host: str, domains: tuple[str, ...]) -> bool:
+    return any(host == d or host.endswith("." + d) for d in domains)
+
+
+def site_for_url(url: str | None) -> Site | None:
+    """The outlet whose domain serves ``url`` (mirrors excluded)."""
+    host = host_of(url)
+    if not host:
+        return None
+    for site in all_sites():
+        if site.kind == "outlet" and _host_matches(host, site.domains):
+            return site
+    return None
+
+
+def is_share_url(url: str | None) -> bool:
+    """True for mirror and share links, which are a URL of last resort."""
+    host = host_of(url)
+    return bool(host) and any(_host_matches(host, s.share_domains) for s in all_sites())
+
+
+def site_by_key(key: str) -> Site | None:
+    return next((s for s in all_sites() if s.key == key), None)
+
+
+def site_for_publisher(name: str | None) -> Site | None:
+    canonical = canonical_publisher(name)
+    return next((s for s in all_sites() if s.publisher and s.publisher == canonical), None)
+
+
+def canonical_publisher(name: str | None) -> str | None:
+    """One canonical Chinese name per outlet; unknown names pass through trimmed."""
+    if not name:
+        return None
+    name = name.strip()
+    return publisher_aliases().get(name, name) or None
+
+
+def outlet_sites() -> tuple[Site, ...]:
+    return tuple(s for s in all_sites() if s.kind == "outlet")
+
+
+def mirror_sites() -> tuple[Site, ...]:
+    return tuple(s for s in all_sites() if s.kind == "mirror")
