@@ -31,6 +31,7 @@ from transforms.sites import (
     mirror_sites,
     outlet_sites,
     site_by_key,
+    site_for_categories,
     site_for_publisher,
     site_for_url,
 )
@@ -97,7 +98,7 @@ def _choose_site(env: Envelope, sources: list[str], named_site: Site | None) -> 
         return site_for_publisher(source), source
     if named_site:  # no URL: the outlet its dateline names
         return named_site, named_site.publisher
-    share_site = site_for_url(env.share_url)
+    share_site = site_for_url(env.share_url) or site_for_categories(env.categories)
     if share_site:
         return share_site, share_site.publisher
     host = host_of(env.url)

@@ -12,7 +12,8 @@ flow. Each file may give:
 - ``datelines``: regexes anchored at the start of the first paragraph,
 - ``drop_xpaths``: elements to remove from the body, ``drop_blocks``: regexes of
   paragraphs that are site boilerplate (``drop_short_blocks``: only when short),
-- ``title_author``: regexes (group ``name``) naming a columnist in the title.
+- ``title_author``: regexes (group ``name``) naming a columnist in the title,
+- ``categories``: front-matter categories that identify the site's posts.
 """
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ class Site:
     drop_blocks: tuple[re.Pattern[str], ...] = ()
     drop_short_blocks: tuple[re.Pattern[str], ...] = ()
     title_author: tuple[re.Pattern[str], ...] = ()
+    categories: tuple[str, ...] = ()
     source_file: str = field(default="", compare=False)
 
 
@@ -58,6 +60,7 @@ def _site_from_toml(name: str, data: dict) -> Site:
         drop_blocks=patterns("drop_blocks"),
         drop_short_blocks=patterns("drop_short_blocks"),
         title_author=patterns("title_author"),
+        categories=tuple(data.get("categories", ())),
         source_file=name,
     )
 
@@ -115,6 +118,10 @@ def is_share_url(url: str | None) -> bool:
     """True for mirror and share links, which are a URL of last resort."""
     host = host_of(url)
     return bool(host) and any(_host_matches(host, s.share_domains) for s in all_sites())
+
+
+def site_for_categories(categories: list[str]) -> Site | None:
+    return next((s for s in all_sites() if set(categories) & set(s.categories)), None)
 
 
 def site_by_key(key: str) -> Site | None:

@@ -1,0 +1,1 @@
+"""Prefect flows, tasks, the CLI and deployments. Thin: the work is in ``transforms``."""

@@ -1,0 +1,78 @@
+"""The run summary: counts that must add up, and how they print."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+
+from flows.batch import BatchResult
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    input_url: str
+    output_url: str
+    inputs: int = 0
+    articles: int = 0
+    rejects: int = 0
+    batches: int = 0
+    workers: int = 1
+    seconds: float = 0.0
+    reject_reasons: dict[str, int] = field(default_factory=dict)
+    layouts: dict[str, int] = field(default_factory=dict)
+    publishers: dict[str, int] = field(default_factory=dict)
+    months: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def accounted(self) -> bool:
+        """Every input is either an article or a reject."""
+        return self.inputs == self.articles + self.rejects
+
+    @property
+    def files_per_second(self) -> float:
+        return self.inputs / self.seconds if self.seconds > 0 else 0.0
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["accounted"] = self.accounted
+        d["files_per_second"] = round(self.files_per_second, 1)
+        return d
+
+
+def summarize(run_id: str, input_url: str, output_url: str, results: list[BatchResult], seconds: float,
+              workers: int) -> RunSummary:
+    total: dict[str, Counter] = {k: Counter() for k in ("reject_reasons", "layouts", "publishers", "months")}
+    for r in results:
+        for key, counter in total.items():
+            counter.update(getattr(r, key))
+    return RunSummary(
+        run_id=run_id,
+        input_url=input_url,
+        output_url=output_url,
+        inputs=sum(r.inputs for r in results),
+        articles=sum(r.articles for r in results),
+        rejects=sum(r.rejects for r in results),
+        batches=len(results),
+        workers=workers,
+        seconds=round(seconds, 3),
+        **{k: dict(c.most_common()) for k, c in total.items()},
+    )
+
+
+def _table(title: str, counts: dict[str, int]) -> list[str]:
+    if not counts:
+        return [f"{title}: none"]
+    width = max(len(k) for k in counts)
+    return [f"{title}:"] + [f"  {k.ljust(width)}  {v:>7}" for k, v in counts.items()]
+
+
+def format_summary(s: RunSummary) -> str:
+    status = "all accounted for" if s.accounted else "COUNTS DO NOT ADD UP"
+    lines = [
+        f"run {s.run_id}: {s.inputs} inputs = {s.articles} articles + {s.rejects} rejects ({status})",
+        f"  {s.batches} batches on {s.workers} worker(s), {s.seconds:.1f} s, {s.files_per_second:.0f} files/s",
+        *_table("rejects by reason", s.reject_reasons),
+        *_table("articles by layout", s.layouts),
+        *_table("articles by publisher", s.publishers),
+    ]
+    return "\n".join(lines)

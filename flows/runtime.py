@@ -1,0 +1,37 @@
+"""Process-wide Prefect settings for the CLI, applied before Prefect is imported.
+
+The embedded default is Prefect's temporary local server; when the user has a
+``PREFECT_API_URL`` configured, runs report there instead. The temporary server
+logs an "Error flushing events" traceback when it stops, which is noise to a
+user: it is filtered out of the console.
+"""
+from __future__ import annotations
+
+import logging
+import os
+
+
+class _DropShutdownNoise(logging.Filter):
+    NOISE = ("Error flushing events", "EventsWorker", "Failed to emit event", "Service 'EventsWorker' failed")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        msg = record.getMessage()
+        return not any(n in msg for n in self.NOISE)
+
+
+def configure(verbosity: int = 0) -> None:
+    """``verbosity``: -1 quiet (warnings only), 0 normal, 1 verbose (debug)."""
+    level = {-1: "WARNING", 0: "INFO", 1: "DEBUG"}.get(verbosity, "INFO")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", level)
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_LOGGING_TO_API_BATCH_INTERVAL", "0.5")
+    install_noise_filter()
+
+
+def install_noise_filter() -> None:
+    noise = _DropShutdownNoise()
+    for name in ("", "prefect", "prefect.events", "prefect.events.clients", "prefect._internal", "prefect.server"):
+        logging.getLogger(name).addFilter(noise)
+        for handler in logging.getLogger(name).handlers:
+            handler.addFilter(noise)
