@@ -10,9 +10,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from flows.storage import open_root
 from flows.storage import join as join_path
-from flows.storage import write_parquet
+from flows.storage import open_root, write_parquet
 from schemas import UNDATED_PARTITION, articles_table, partition_of, rejects_table
 from transforms.pipeline import clean_document
 from transforms.records import Record, Reject

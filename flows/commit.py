@@ -39,6 +39,10 @@ def publish_full_refresh(output_url: str, run_id: str) -> None:
     for leftover in (stage, trash):
         if fs.exists(leftover):
             fs.rm(leftover, recursive=True)
+    for parent in ("_staging", "_trash"):
+        path = posixpath.join(root, parent)
+        if fs.exists(path) and not fs.ls(path):
+            fs.rm(path, recursive=True)
 
 
 def write_run_log(output_url: str, run_id: str, summary: dict) -> str:

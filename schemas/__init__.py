@@ -5,7 +5,7 @@ minor version and old files stay readable (readers fill the column with nulls);
 removing, renaming or retyping a column bumps the major version, and a run
 refuses to write into a dataset whose major version differs.
 """
-from schemas.articles import (ARTICLES_SCHEMA, PARTITION_COLUMNS, UNDATED_PARTITION, articles_table, partition_of)
+from schemas.articles import ARTICLES_SCHEMA, PARTITION_COLUMNS, UNDATED_PARTITION, articles_table, partition_of
 from schemas.rejects import REJECTS_SCHEMA, rejects_table
 from schemas.version import SCHEMA_VERSION
 

@@ -1,0 +1,66 @@
+"""Decoding real fixtures and their re-encoded copies."""
+from __future__ import annotations
+
+import codecs
+
+import pytest
+
+from tests.conftest import raw
+from transforms.decode import DecodeError, decode
+from transforms.pipeline import clean_document
+from transforms.records import Record, Reject
+
+SEED = "seeds/004_77a5095b54502230.txt"
+
+
+def test_png_qr_code_is_binary() -> None:
+    with pytest.raises(DecodeError) as e:
+        decode(raw("banned-news-2020/pages/soh5/427555.md.png"))
+    assert e.value.reason == "binary" and "PNG" in e.value.detail
+
+
+def test_empty_file_is_empty() -> None:
+    with pytest.raises(DecodeError) as e:
+        decode(raw("banned-news-2020/pages/sedsrUKwT"))
+    assert e.value.reason == "empty"
+
+
+@pytest.mark.parametrize("blob", [b"", b"  \n\t\r\n "])
+def test_whitespace_only_rejects_as_empty(blob: bytes) -> None:
+    r = clean_document(blob, "x.md")
+    assert isinstance(r, Reject) and r.reason == "empty"
+
+
+@pytest.mark.parametrize("encoding,bom", [
+    ("gb18030", b""), ("utf-16-le", codecs.BOM_UTF16_LE), ("utf-16-be", codecs.BOM_UTF16_BE),
+    ("utf-8", codecs.BOM_UTF8),
+])
+def test_reencoded_copy_gives_the_same_record(encoding: str, bom: bytes) -> None:
+    original = clean_document(raw(SEED), SEED)
+    text = raw(SEED).decode("utf-8")
+    copy = clean_document(bom + text.encode(encoding), SEED)
+    assert isinstance(original, Record) and isinstance(copy, Record)
+    assert copy.text == original.text and copy.title == original.title and copy.url == original.url
+
+
+def test_crlf_line_endings_give_the_same_record() -> None:
+    original = clean_document(raw(SEED), SEED)
+    crlf = clean_document(raw(SEED).replace(b"\n", b"\r\n"), SEED)
+    assert isinstance(crlf, Record) and crlf.text == original.text
+
+
+def test_big5_traditional_text_decodes() -> None:
+    text = "### 香港新聞標題\n------\n<p>【大紀元2020年09月14日訊】這是一篇繁體中文的新聞報導，內容測試編碼。</p>\n" * 3
+    d = decode(text.encode("big5"))
+    assert d.text == text and d.encoding.startswith("big5")
+
+
+def test_utf8_with_windows_1252_bytes_is_repaired() -> None:
+    blob = "<p>中文新闻内容，测试混合编码。</p>".encode() * 10 + "<p>café “quoted”</p>".encode("windows-1252")
+    d = decode(blob)
+    assert "café “quoted”" in d.text and "\ufffd" not in d.text
+
+
+def test_nul_bytes_inside_text_are_dropped() -> None:
+    r = clean_document(raw(SEED).replace("京医通".encode(), "京\x00医通".encode()), SEED)
+    assert isinstance(r, Record) and "\x00" not in r.text and "京医通" in r.text
