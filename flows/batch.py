@@ -2,10 +2,13 @@
 so the same function runs in a worker process, on a Dask worker or in a test.
 
 Workers receive file references, never document bodies, and read the files
-themselves; they return only counts and the paths of the parts they wrote.
+themselves; they return only counts, one small outcome row per file and the
+paths of the parts they wrote. A file whose bytes hash to what the live
+version already holds is ``unchanged`` and is not cleaned again.
 """
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -15,6 +18,18 @@ from flows.storage import open_root, write_parquet
 from schemas import UNDATED_PARTITION, articles_table, partition_of, rejects_table
 from transforms.pipeline import clean_document
 from transforms.records import Record, Reject
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What became of one input file in this run."""
+
+    source_path: str
+    status: str  # new | changed | unchanged
+    kind: str | None  # article | reject (None when unchanged: the live version knows)
+    doc_id: str | None
+    content_sha256: str | None
+    part: str | None  # part file relative to the version root
 
 
 @dataclass
@@ -30,20 +45,36 @@ class BatchResult:
     publishers: Counter = field(default_factory=Counter)
     months: Counter = field(default_factory=Counter)
     parts: list[str] = field(default_factory=list)
+    outcomes: list[FileOutcome] = field(default_factory=list)
     seconds: float = 0.0
 
 
 def run_batch(input_url: str, staging_url: str, run_id: str, batch_no: int, rel_paths: list[str],
-              max_bytes: int | None = None) -> BatchResult:
-    """Clean ``rel_paths`` (relative to ``input_url``) and stage their Parquet parts."""
+              max_bytes: int | None = None, previous: dict[str, str] | None = None) -> BatchResult:
+    """Clean ``rel_paths`` (relative to ``input_url``) and stage their Parquet parts.
+
+    ``previous`` maps a source path to the content hash the live version holds
+    for it; such files with the same bytes are reported ``unchanged``.
+    """
     started = time.perf_counter()
+    previous = previous or {}
     in_fs, in_root = open_root(input_url)
     out_fs, out_root = open_root(staging_url)
     result = BatchResult(batch_no=batch_no, inputs=len(rel_paths))
     records: list[Record] = []
     rejects: list[Reject] = []
+    status: dict[str, str] = {}
     for rel in rel_paths:
-        doc = _read_and_clean(in_fs, join_path(in_root, rel), rel, max_bytes)
+        raw = _read(in_fs, join_path(in_root, rel), rel, max_bytes)
+        if isinstance(raw, bytes):
+            sha = hashlib.sha256(raw).hexdigest()
+            if previous.get(rel) == sha:
+                result.outcomes.append(FileOutcome(rel, "unchanged", None, None, sha, None))
+                continue
+            doc = clean_document(raw, rel, max_bytes=max_bytes)
+        else:
+            doc = raw
+        status[rel] = "changed" if rel in previous else "new"
         if isinstance(doc, Record):
             records.append(doc)
             result.layouts[doc.layout] += 1
@@ -58,18 +89,23 @@ def run_batch(input_url: str, staging_url: str, run_id: str, batch_no: int, rel_
     name = f"part-{run_id}-{batch_no:05d}.parquet"
     for (year, month), recs in sorted(by_partition.items()):
         result.months["undated" if year == UNDATED_PARTITION else f"{year}-{month}"] += len(recs)
-        path = join_path(out_root, "articles", f"year={year}", f"month={month}", name)
-        write_parquet(out_fs, path, articles_table(recs, run_id))
-        result.parts.append(path)
+        part = join_path("articles", f"year={year}", f"month={month}", name)
+        write_parquet(out_fs, join_path(out_root, part), articles_table(recs, run_id))
+        result.parts.append(part)
+        result.outcomes.extend(FileOutcome(r.source_path, status[r.source_path], "article", r.doc_id,
+                                           r.content_sha256, part) for r in recs)
     if rejects:
-        path = join_path(out_root, "rejects", name)
-        write_parquet(out_fs, path, rejects_table(rejects, run_id))
-        result.parts.append(path)
+        part = join_path("rejects", name)
+        write_parquet(out_fs, join_path(out_root, part), rejects_table(rejects, run_id))
+        result.parts.append(part)
+        result.outcomes.extend(FileOutcome(r.source_path, status[r.source_path], "reject", None,
+                                           r.content_sha256 or None, part) for r in rejects)
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _read_and_clean(fs, path: str, rel: str, max_bytes: int | None) -> Record | Reject:
+def _read(fs, path: str, rel: str, max_bytes: int | None) -> bytes | Reject:
+    """The file's bytes, or a reject when it is too large or cannot be read."""
     try:
         if max_bytes is not None:
             size = fs.size(path)
@@ -79,4 +115,6 @@ def _read_and_clean(fs, path: str, rel: str, max_bytes: int | None) -> Record | 
             raw = fh.read() if max_bytes is None else fh.read(max_bytes + 1)
     except OSError as exc:
         return Reject(rel, "", 0, "read_error", f"{type(exc).__name__}: {exc}"[:500])
-    return clean_document(raw, rel, max_bytes=max_bytes)
+    if max_bytes is not None and len(raw) > max_bytes:
+        return Reject(rel, "", len(raw), "too_large", f"over the limit of {max_bytes} bytes")
+    return raw

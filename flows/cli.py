@@ -33,6 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--workers", type=int, default=None, help="parallel worker processes (default: all cores)")
     run.add_argument("--max-bytes", type=int, default=None,
                      help="reject files larger than this as too_large (default: 64 MiB)")
+    run.add_argument("--full-refresh", action="store_true", help="rebuild the datasets from the input alone")
+    run.add_argument("--prune", action="store_true",
+                     help="remove records whose input file has disappeared (kept by default)")
     run.add_argument("--json", action="store_true", help="print the summary as JSON")
     _add_verbosity(run)
     ins = sub.add_parser("inspect", help="show how one file is cleaned: layout, site, removed blocks, record")
@@ -53,12 +56,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.batch_size is not None and args.batch_size < 1:
         print("news-etl: --batch-size must be at least 1", file=sys.stderr)
         return 2
+    from flows.store import OutputLocked
+
     try:
         summary = etl_flow(args.input, args.output, batch_size=args.batch_size, workers=args.workers,
-                           max_bytes=args.max_bytes or DEFAULT_MAX_BYTES)
+                           max_bytes=args.max_bytes or DEFAULT_MAX_BYTES, full_refresh=args.full_refresh,
+                           prune=args.prune)
     except FileNotFoundError as exc:
         print(f"news-etl: {exc}", file=sys.stderr)
         return 2
+    except OutputLocked as exc:
+        print(f"news-etl: {exc}", file=sys.stderr)
+        return 3
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=1))
     else:

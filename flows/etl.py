@@ -19,9 +19,10 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.batch import BatchResult, run_batch
-from flows.commit import publish_full_refresh, staging_url, write_run_log
+from flows.incremental import build_version
 from flows.report import RunSummary, format_summary, summarize
 from flows.storage import InputFile, discover
+from flows.store import Store, pause_point
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 # Executors live outside task parameters: Prefect would try to hash them.
@@ -48,13 +49,13 @@ def make_batches(files: list[InputFile], batch_size: int) -> list[list[str]]:
 @task(name="clean-batch", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE,
       task_run_name="clean-batch-{batch_no}")
 def clean_batch(input_url: str, stage_url: str, run_id: str, batch_no: int, rel_paths: list[str],
-                max_bytes: int | None) -> BatchResult:
+                max_bytes: int | None, previous: dict[str, str]) -> BatchResult:
     """Clean one batch; retried on transient I/O errors (parts are overwritten, not duplicated)."""
     pool = _POOLS.get(run_id)
-    if pool is None:
-        result = run_batch(input_url, stage_url, run_id, batch_no, rel_paths, max_bytes)
-    else:
-        result = pool.submit(run_batch, input_url, stage_url, run_id, batch_no, rel_paths, max_bytes).result()
+    args = (input_url, stage_url, run_id, batch_no, rel_paths, max_bytes, previous)
+    result = run_batch(*args) if pool is None else pool.submit(run_batch, *args).result()
+    if batch_no == 0:
+        pause_point("cleaning")
     get_run_logger().info("batch %d: %d files -> %d articles, %d rejects in %.2f s", batch_no, result.inputs,
                           result.articles, result.rejects, result.seconds)
     return result
@@ -62,39 +63,64 @@ def clean_batch(input_url: str, stage_url: str, run_id: str, batch_no: int, rel_
 
 @flow(name="news-etl", log_prints=False)
 def etl_flow(input_url: str, output_url: str, batch_size: int | None = None, workers: int | None = None,
-             max_bytes: int | None = DEFAULT_MAX_BYTES) -> dict:
-    """Clean every file under ``input_url`` into the datasets under ``output_url``."""
+             max_bytes: int | None = DEFAULT_MAX_BYTES, full_refresh: bool = False, prune: bool = False) -> dict:
+    """Bring the datasets under ``output_url`` up to date with the files under ``input_url``.
+
+    Incremental by default: unchanged files are skipped, new ones added, changed
+    ones replace their record; files that disappeared keep their records unless
+    ``prune``. ``full_refresh`` rebuilds everything from the input alone.
+    """
     logger = get_run_logger()
     started = time.perf_counter()
     run_id = new_run_id()
-    workers = workers or default_workers()
-    files = discover(input_url)
-    size = batch_size or auto_batch_size(len(files), workers)
-    batches = make_batches(files, size)
-    logger.info("run %s: %d files in %d batches of up to %d, %d worker(s)", run_id, len(files), len(batches), size,
-                workers)
-    stage = staging_url(output_url, run_id)
-    if workers > 1 and len(batches) > 1:
-        _POOLS[run_id] = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
-    try:
-        with ThreadPoolTaskRunner(max_workers=workers) as runner:
-            futures = [runner.submit(clean_batch, {"input_url": input_url, "stage_url": stage, "run_id": run_id,
-                                                   "batch_no": i, "rel_paths": b, "max_bytes": max_bytes})
-                       for i, b in enumerate(batches)]
-            results = [f.result() for f in futures]
-    finally:
-        pool = _POOLS.pop(run_id, None)
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
-    publish_full_refresh(output_url, run_id)
-    summary = summarize(run_id, input_url, output_url, results, time.perf_counter() - started, workers)
-    write_run_log(output_url, run_id, summary.to_dict())
+    store = Store(output_url)
+    with store.lock(run_id):
+        removed = store.collect_garbage()
+        if removed:
+            logger.info("removed %d unfinished or superseded version(s): %s", len(removed), ", ".join(removed))
+        previous = {} if full_refresh else store.load_state()
+        workers = workers or default_workers()
+        files = discover(input_url)
+        size = batch_size or auto_batch_size(len(files), workers)
+        batches = make_batches(files, size)
+        logger.info("run %s: %d files in %d batches of up to %d, %d worker(s), %d records live", run_id, len(files),
+                    len(batches), size, workers, len(previous))
+        stage = store.url_of(store.staging_path(run_id))
+        results = _run_batches(input_url, stage, run_id, batches, workers, max_bytes, previous)
+        counts = build_version(store, run_id, previous, results, prune=prune, full_refresh=full_refresh)
+        store.publish(run_id)
+        summary = summarize(run_id, input_url, output_url, results, time.perf_counter() - started, workers, counts,
+                            "full-refresh" if full_refresh else "incremental")
+        store.write_run_log(run_id, summary.to_dict())
+        store.collect_garbage()
     for reason, n in summary.reject_reasons.items():
         logger.warning("%d input(s) rejected: %s", n, reason)
     logger.info(format_summary(summary))
     if not summary.accounted:
         raise RuntimeError(f"run {run_id}: {summary.inputs} inputs but {summary.articles + summary.rejects} outputs")
     return summary.to_dict()
+
+
+def _run_batches(input_url: str, stage: str, run_id: str, batches: list[list[str]], workers: int,
+                 max_bytes: int | None, previous: dict) -> list[BatchResult]:
+    """One task per batch on a thread pool; the CPU work goes to forked processes."""
+    if workers > 1 and len(batches) > 1:
+        _POOLS[run_id] = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    try:
+        with ThreadPoolTaskRunner(max_workers=workers) as runner:
+            futures = [
+                runner.submit(clean_batch, {
+                    "input_url": input_url, "stage_url": stage, "run_id": run_id, "batch_no": i, "rel_paths": b,
+                    "max_bytes": max_bytes,
+                    "previous": {p: previous[p].content_sha256 for p in b if p in previous and previous[p].content_sha256},
+                })
+                for i, b in enumerate(batches)
+            ]
+            return [f.result() for f in futures]
+    finally:
+        pool = _POOLS.pop(run_id, None)
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
 
 
 __all__ = ["RunSummary", "etl_flow", "new_run_id"]

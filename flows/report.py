@@ -5,6 +5,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 
 from flows.batch import BatchResult
+from flows.incremental import VersionCounts
 
 
 @dataclass
@@ -15,6 +16,15 @@ class RunSummary:
     inputs: int = 0
     articles: int = 0
     rejects: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    missing: int = 0
+    errors: int = 0
+    articles_total: int = 0
+    rejects_total: int = 0
+    mode: str = "incremental"
     batches: int = 0
     workers: int = 1
     seconds: float = 0.0
@@ -40,7 +50,9 @@ class RunSummary:
 
 
 def summarize(run_id: str, input_url: str, output_url: str, results: list[BatchResult], seconds: float,
-              workers: int) -> RunSummary:
+              workers: int, counts: VersionCounts, mode: str) -> RunSummary:
+    """Counts by input (every input is an article or a reject, cleaned now or kept
+    unchanged) and by dataset row; breakdowns cover the files cleaned this run."""
     total: dict[str, Counter] = {k: Counter() for k in ("reject_reasons", "layouts", "publishers", "months")}
     for r in results:
         for key, counter in total.items():
@@ -50,8 +62,17 @@ def summarize(run_id: str, input_url: str, output_url: str, results: list[BatchR
         input_url=input_url,
         output_url=output_url,
         inputs=sum(r.inputs for r in results),
-        articles=sum(r.articles for r in results),
-        rejects=sum(r.rejects for r in results),
+        articles=counts.input_kinds.get("article", 0),
+        rejects=counts.input_kinds.get("reject", 0),
+        new=counts.new,
+        changed=counts.changed,
+        unchanged=counts.unchanged,
+        removed=counts.removed,
+        missing=counts.missing,
+        errors=total["reject_reasons"].get("error", 0),
+        articles_total=counts.articles_total,
+        rejects_total=counts.rejects_total,
+        mode=mode,
         batches=len(results),
         workers=workers,
         seconds=round(seconds, 3),
@@ -70,8 +91,11 @@ def format_summary(s: RunSummary) -> str:
     status = "all accounted for" if s.accounted else "COUNTS DO NOT ADD UP"
     lines = [
         f"run {s.run_id}: {s.inputs} inputs = {s.articles} articles + {s.rejects} rejects ({status})",
+        f"  {s.mode}: {s.new} new, {s.changed} changed, {s.unchanged} unchanged, {s.missing} gone but kept, "
+        f"{s.removed} removed, {s.errors} errors",
+        f"  dataset now: {s.articles_total} articles, {s.rejects_total} rejects",
         f"  {s.batches} batches on {s.workers} worker(s), {s.seconds:.1f} s, {s.files_per_second:.0f} files/s",
-        *_table("rejects by reason", s.reject_reasons),
+        *_table("rejects by reason (cleaned this run)", s.reject_reasons),
         *_table("articles by layout", s.layouts),
         *_table("articles by publisher", s.publishers),
     ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import posixpath
 
+import fsspec
 import pyarrow as pa
 import pyarrow.dataset as ds
 
@@ -18,12 +19,27 @@ PARTITIONING = ds.HivePartitioning(pa.schema([("year", pa.int16()), ("month", pa
                                null_fallback=UNDATED_PARTITION)
 
 
-def articles_dataset(output: str, filesystem=None) -> ds.Dataset:
+def live_root(output: str) -> tuple[object, str]:
+    """Filesystem and directory of the live version under an output root.
+
+    Locally ``OUTPUT/articles`` is a symlink into the live version; on object
+    storage the object ``OUTPUT/_CURRENT`` names it.
+    """
+    fs, root = fsspec.core.url_to_fs(str(output))
+    root = root.rstrip("/")
+    pointer = posixpath.join(root, "_CURRENT")
+    if not fs.exists(posixpath.join(root, "articles")) and fs.exists(pointer):
+        root = posixpath.join(root, "_versions", fs.cat_file(pointer).decode().strip())
+    return fs, root
+
+
+def articles_dataset(output: str) -> ds.Dataset:
     """The ``articles`` dataset under an output root, with year/month columns."""
-    return ds.dataset(posixpath.join(str(output), "articles"), format="parquet", partitioning=PARTITIONING,
-                      schema=pa.unify_schemas([ARTICLES_SCHEMA, PARTITIONING.schema]), filesystem=filesystem)
+    fs, root = live_root(output)
+    return ds.dataset(posixpath.join(root, "articles"), format="parquet", partitioning=PARTITIONING,
+                      schema=pa.unify_schemas([ARTICLES_SCHEMA, PARTITIONING.schema]), filesystem=fs)
 
 
-def rejects_dataset(output: str, filesystem=None) -> ds.Dataset:
-    return ds.dataset(posixpath.join(str(output), "rejects"), format="parquet", schema=REJECTS_SCHEMA,
-                      filesystem=filesystem)
+def rejects_dataset(output: str) -> ds.Dataset:
+    fs, root = live_root(output)
+    return ds.dataset(posixpath.join(root, "rejects"), format="parquet", schema=REJECTS_SCHEMA, filesystem=fs)

@@ -27,3 +27,13 @@ def sample_dir() -> Path:
 
 def raw(rel: str) -> bytes:
     return (DEV / rel).read_bytes()
+
+
+@pytest.fixture(scope="session")
+def prefect_server(tmp_path_factory):
+    """A real Prefect API server on a loopback port, shared by the session."""
+    from tests.prefect_server import PrefectServer
+
+    server = PrefectServer(tmp_path_factory.mktemp("prefect_home")).start()
+    yield server
+    server.stop()

@@ -1,0 +1,244 @@
+"""The output store: versioned, atomically published, incremental, one writer.
+
+Layout under OUTPUT (local filesystem)::
+
+    articles -> _current/articles      (fixed symlinks: what plain readers open)
+    rejects  -> _current/rejects
+    _current -> _versions/<run_id>     (swapped atomically with rename(2))
+    _versions/<run_id>/articles/year=YYYY/month=MM/part-*.parquet
+    _versions/<run_id>/rejects/part-*.parquet
+    _versions/<run_id>/_state.parquet  (one row per source_path: hash, kind, part)
+    _runs/<run_id>.json                (the run log)
+    .lock                              (flock: one writer; released by the kernel if the run dies)
+
+A run builds a complete new version beside the live one: unchanged part files
+are hard-linked (no copy), parts holding a replaced record are rewritten
+without it, new parts come from the run's batches. Publishing is one rename of
+the ``_current`` symlink, so a reader sees the old version or the new one,
+never a mix; a run killed at any point leaves the previous version live and
+its unfinished ``*.tmp`` directory is removed by the next run.
+
+On object storage (s3://, memory://) there are no symlinks or hard links: the
+pointer is the object ``_CURRENT`` (one atomic PUT) and parts are copied; read
+through :func:`schemas.read.articles_dataset`, which follows the pointer.
+"""
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import posixpath
+import shutil
+import socket
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from flows.storage import open_root, write_parquet
+from schemas.version import SCHEMA_VERSION
+
+DATASETS = ("articles", "rejects")
+STATE_FILE = "_state.parquet"
+POINTER = "_CURRENT"
+STATE_SCHEMA = pa.schema([
+    pa.field("source_path", pa.string(), nullable=False),
+    pa.field("doc_id", pa.string()),
+    pa.field("content_sha256", pa.string()),
+    pa.field("kind", pa.string(), nullable=False),  # article | reject
+    pa.field("part", pa.string()),  # path of the part file, relative to the version root
+    pa.field("run_id", pa.string(), nullable=False),
+])
+# How many superseded versions stay on disk for readers still holding them open.
+KEEP_OLD_VERSIONS = 1
+
+
+class OutputLocked(RuntimeError):
+    """Another run holds the output."""
+
+
+@dataclass(frozen=True)
+class StateRow:
+    source_path: str
+    doc_id: str | None
+    content_sha256: str | None
+    kind: str
+    part: str | None
+    run_id: str
+
+
+class Store:
+    """One output root. Local paths get symlinks, hard links and flock."""
+
+    def __init__(self, output_url: str) -> None:
+        self.url = output_url
+        self.fs, self.root = open_root(output_url)
+        self.local = "file" in (self.fs.protocol if isinstance(self.fs.protocol, tuple) else (self.fs.protocol,))
+
+    # -- paths -------------------------------------------------------------
+    def path(self, *parts: str) -> str:
+        return posixpath.join(self.root, *parts)
+
+    def version_path(self, run_id: str) -> str:
+        return self.path("_versions", run_id)
+
+    def url_of(self, path: str) -> str:
+        return path if self.local else self.fs.unstrip_protocol(path)
+
+    # -- locking -----------------------------------------------------------
+    @contextlib.contextmanager
+    def lock(self, run_id: str) -> Iterator[None]:
+        """Fail fast if another run writes here; the kernel frees the lock if we die."""
+        if not self.local:
+            yield  # object stores have no advisory locks: one scheduler per output
+            return
+        import fcntl
+
+        os.makedirs(self.root, exist_ok=True)
+        fd = os.open(self.path(".lock"), os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                holder = os.pread(fd, 512, 0).decode("utf-8", "replace").strip() or "another process"
+                raise OutputLocked(f"output {self.url} is being written by {holder}; try again when it finishes") \
+                    from None
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"run {run_id} (pid {os.getpid()} on {socket.gethostname()})".encode(), 0)
+            yield
+        finally:
+            os.close(fd)  # closing releases the flock
+
+    # -- reading the live version ------------------------------------------
+    def current_run(self) -> str | None:
+        if self.local:
+            link = self.path("_current")
+            if os.path.islink(link):
+                return os.path.basename(os.readlink(link).rstrip("/"))
+            return None
+        pointer = self.path(POINTER)
+        if self.fs.exists(pointer):
+            return self.fs.cat_file(pointer).decode().strip() or None
+        return None
+
+    def load_state(self) -> dict[str, StateRow]:
+        run = self.current_run()
+        if run is None:
+            return {}
+        path = posixpath.join(self.version_path(run), STATE_FILE)
+        if not self.fs.exists(path):
+            return {}
+        with self.fs.open(path, "rb") as fh:
+            table = pq.read_table(fh, schema=STATE_SCHEMA)
+        return {r["source_path"]: StateRow(**r) for r in table.to_pylist()}
+
+    # -- recovery and garbage collection -----------------------------------
+    def collect_garbage(self) -> list[str]:
+        """Remove unfinished versions of killed runs and superseded versions."""
+        versions = self.path("_versions")
+        if not self.fs.exists(versions):
+            return []
+        current = self.current_run()
+        names = sorted(posixpath.basename(p.rstrip("/")) for p in self.fs.ls(versions, detail=False))
+        finished = [n for n in names if not n.endswith(".tmp") and n != current]
+        doomed = [n for n in names if n.endswith(".tmp")]
+        keep = set(finished[-KEEP_OLD_VERSIONS:]) if KEEP_OLD_VERSIONS else set()
+        doomed += [n for n in finished if n not in keep and (current is None or n < current)]
+        # a finished version newer than the live one was never published: drop it too
+        doomed += [n for n in finished if current is not None and n > current]
+        for name in dict.fromkeys(doomed):
+            self.fs.rm(posixpath.join(versions, name), recursive=True)
+        for stale in (self.path("_staging"),):
+            if self.fs.exists(stale):
+                self.fs.rm(stale, recursive=True)
+        return doomed
+
+    # -- building a version --------------------------------------------------
+    def staging_path(self, run_id: str) -> str:
+        return self.version_path(run_id + ".tmp")
+
+    def carry_part(self, old_run: str, part: str, new_root: str, drop_ids: set[str]) -> str | None:
+        """Bring one part of the live version into the new one, minus ``drop_ids``.
+
+        Returns the part's relative path in the new version, or None when no row is left.
+        """
+        src = posixpath.join(self.version_path(old_run), part)
+        dst = posixpath.join(new_root, part)
+        if not drop_ids:
+            self._link_or_copy(src, dst)
+            return part
+        with self.fs.open(src, "rb") as fh:
+            table = pq.read_table(fh)
+        key = "doc_id" if "doc_id" in table.column_names else "source_path"
+        keep = pc.invert(pc.is_in(table.column(key), value_set=pa.array(sorted(drop_ids), pa.string())))
+        table = table.filter(keep)
+        if table.num_rows == 0:
+            return None
+        write_parquet(self.fs, dst, table)
+        return part
+
+    def _link_or_copy(self, src: str, dst: str) -> None:
+        self.fs.makedirs(posixpath.dirname(dst), exist_ok=True)
+        if self.local:
+            try:
+                os.link(src, dst)
+                return
+            except OSError:
+                shutil.copy2(src, dst)
+                return
+        self.fs.copy(src, dst)
+
+    def write_state(self, stage: str, rows: list[StateRow]) -> None:
+        table = pa.Table.from_pylist([r.__dict__ for r in sorted(rows, key=lambda r: r.source_path)],
+                                     schema=STATE_SCHEMA)
+        write_parquet(self.fs, posixpath.join(stage, STATE_FILE), table)
+
+    # -- publishing ------------------------------------------------------------
+    def publish(self, run_id: str) -> None:
+        """Make the staged version live: the single atomic step of a run."""
+        stage, final = self.staging_path(run_id), self.version_path(run_id)
+        for name in DATASETS:
+            self.fs.makedirs(posixpath.join(stage, name), exist_ok=True)
+        pause_point("before_publish")
+        self.fs.mv(stage, final, recursive=True)
+        pause_point("before_swap")
+        if self.local:
+            tmp = self.path(f"._current.{run_id}")
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            os.symlink(posixpath.join("_versions", run_id), tmp)
+            os.replace(tmp, self.path("_current"))
+            for name in DATASETS:
+                link = self.path(name)
+                if os.path.islink(link):
+                    continue
+                if os.path.isdir(link):  # a dataset written by an older layout: move it aside
+                    shutil.rmtree(link)
+                os.symlink(posixpath.join("_current", name), link)
+        else:
+            with self.fs.open(self.path(POINTER), "wb") as fh:
+                fh.write(run_id.encode())
+        pause_point("after_swap")
+
+    def write_run_log(self, run_id: str, summary: dict) -> str:
+        path = self.path("_runs", f"{run_id}.json")
+        self.fs.makedirs(posixpath.dirname(path), exist_ok=True)
+        body = json.dumps({**summary, "schema_version": SCHEMA_VERSION}, ensure_ascii=False, indent=1, sort_keys=True)
+        tmp = path + ".tmp"
+        with self.fs.open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(body)
+        self.fs.mv(tmp, path)
+        return path
+
+
+def pause_point(name: str) -> None:
+    """Test hook: with NEWS_ETL_PAUSE_AT=name, announce and sleep here (to be killed)."""
+    if os.environ.get("NEWS_ETL_PAUSE_AT") == name:
+        print(f"news-etl: paused at {name}", flush=True)
+        time.sleep(float(os.environ.get("NEWS_ETL_PAUSE_SECONDS", "60")))
