@@ -12,10 +12,12 @@ import hashlib
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from flows.storage import join as join_path
 from flows.storage import open_root, write_parquet
 from schemas import UNDATED_PARTITION, articles_table, partition_of, rejects_table
+from transforms import dedup, quality
 from transforms.pipeline import clean_document
 from transforms.records import Record, Reject
 
@@ -46,6 +48,8 @@ class BatchResult:
     months: Counter = field(default_factory=Counter)
     parts: list[str] = field(default_factory=list)
     outcomes: list[FileOutcome] = field(default_factory=list)
+    dedup: list[dedup.DedupEntry] = field(default_factory=list)
+    flags: Counter = field(default_factory=Counter)
     seconds: float = 0.0
 
 
@@ -57,6 +61,7 @@ def run_batch(input_url: str, staging_url: str, run_id: str, batch_no: int, rel_
     for it; such files with the same bytes are reported ``unchanged``.
     """
     started = time.perf_counter()
+    now = datetime.now(UTC)
     previous = previous or {}
     in_fs, in_root = open_root(input_url)
     out_fs, out_root = open_root(staging_url)
@@ -76,6 +81,11 @@ def run_batch(input_url: str, staging_url: str, run_id: str, batch_no: int, rel_
             doc = raw
         status[rel] = "changed" if rel in previous else "new"
         if isinstance(doc, Record):
+            doc.quality_flags = quality.quality_flags(doc, now)
+            doc.language = quality.language_of(doc.text)
+            result.flags.update(doc.quality_flags)
+            result.dedup.append(dedup.DedupEntry(doc.doc_id, run_id, doc.published_at, dedup.text_hash(doc.text),
+                                                 dedup.signature(doc.text)))
             records.append(doc)
             result.layouts[doc.layout] += 1
             result.publishers[doc.publisher or "(none)"] += 1

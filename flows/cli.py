@@ -2,6 +2,7 @@
 
     news-etl run INPUT OUTPUT [--batch-size N] [--workers N] [--max-bytes N]
     news-etl inspect FILE
+    news-etl stats OUTPUT [--plot FILE.png]
 
 ``run`` executes the Prefect flow ad hoc on the embedded default (a temporary
 local Prefect server unless PREFECT_API_URL points elsewhere) and prints a
@@ -41,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     ins = sub.add_parser("inspect", help="show how one file is cleaned: layout, site, removed blocks, record")
     ins.add_argument("file", help="a raw file")
     ins.add_argument("--as", dest="source_path", default=None, help="source_path to report (default: file name)")
+    st = sub.add_parser("stats", help="rows by publisher and month, duplicates, flags, rejects by reason")
+    st.add_argument("output", help="an output folder or URL written by `news-etl run`")
+    st.add_argument("--plot", metavar="FILE.png", help="also draw the counts as a PNG chart")
     return parser
 
 
@@ -102,9 +106,24 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_stats(args: argparse.Namespace) -> int:
+    from flows.stats import collect, format_stats, plot
+
+    try:
+        s = collect(args.output)
+    except (FileNotFoundError, OSError) as exc:
+        print(f"news-etl: no dataset at {args.output}: {exc}", file=sys.stderr)
+        return 2
+    print(format_stats(s))
+    if args.plot:
+        plot(s, args.plot)
+        print(f"chart written to {args.plot}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handler = {"run": cmd_run, "inspect": cmd_inspect}[args.command]
+    handler = {"run": cmd_run, "inspect": cmd_inspect, "stats": cmd_stats}[args.command]
     return handler(args)
 
 

@@ -1,15 +1,32 @@
 """Assemble the next version of the datasets from the live one and a run's batches.
 
-Pure bookkeeping over small per-file rows; the only I/O is through the
-:class:`~flows.store.Store` (linking, filtering and writing part files).
+Three steps: plan the new state (pure bookkeeping over small per-file rows),
+link duplicates over every article of that state, then materialise the version
+(carry, filter or rewrite part files through the :class:`~flows.store.Store`).
 """
 from __future__ import annotations
 
+import posixpath
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+
 from flows.batch import BatchResult
+from flows.storage import write_parquet
 from flows.store import StateRow, Store
+from transforms.dedup import DedupEntry, link_duplicates
+
+DEDUP_FILE = "_dedup.parquet"
+DEDUP_SCHEMA = pa.schema([
+    pa.field("doc_id", pa.string(), nullable=False),
+    pa.field("first_seen", pa.string(), nullable=False),
+    pa.field("published_at", pa.timestamp("us", tz="UTC")),
+    pa.field("text_hash", pa.string()),
+    pa.field("minhash", pa.binary()),
+    pa.field("duplicate_of", pa.string()),
+])
 
 
 @dataclass
@@ -23,17 +40,23 @@ class VersionCounts:
     missing: int = 0  # records kept although their file is gone
     articles_total: int = 0
     rejects_total: int = 0
+    duplicates_total: int = 0
+    duplicates_new: int = 0
     input_kinds: Counter = field(default_factory=Counter)  # article/reject per input of this run
 
 
-def build_version(store: Store, run_id: str, previous: dict[str, StateRow], results: list[BatchResult],
-                  prune: bool = False, full_refresh: bool = False) -> VersionCounts:
-    """Write the staged version's carried parts and state; return the counts."""
-    stage = store.staging_path(run_id)
-    old_run = store.current_run()
+@dataclass
+class Plan:
+    state: dict[str, StateRow]
+    drop: dict[str, set[str]]  # old part -> keys of rows it must lose
+    counts: VersionCounts
+
+
+def plan_version(run_id: str, previous: dict[str, StateRow], results: list[BatchResult], prune: bool,
+                 full_refresh: bool) -> Plan:
     counts = VersionCounts()
     state: dict[str, StateRow] = {}
-    drop: dict[str, set[str]] = defaultdict(set)  # old part -> keys of rows it must lose
+    drop: dict[str, set[str]] = defaultdict(set)
     seen: set[str] = set()
     for outcome in (o for r in results for o in r.outcomes):
         seen.add(outcome.source_path)
@@ -59,14 +82,67 @@ def build_version(store: Store, run_id: str, previous: dict[str, StateRow], resu
         else:
             counts.missing += 1
             state[source_path] = old
-    if old_run and not full_refresh:
-        live_parts = {row.part for row in state.values() if row.part and row.run_id != run_id}
-        for part in sorted(live_parts):
-            store.carry_part(old_run, part, stage, drop.get(part, set()))
     counts.articles_total = sum(1 for r in state.values() if r.kind == "article")
     counts.rejects_total = sum(1 for r in state.values() if r.kind == "reject")
-    store.write_state(stage, list(state.values()))
-    return counts
+    return Plan(state, drop, counts)
+
+
+def load_dedup(store: Store) -> dict[str, dict]:
+    run = store.current_run()
+    path = posixpath.join(store.version_path(run), DEDUP_FILE) if run else None
+    if not path or not store.fs.exists(path):
+        return {}
+    with store.fs.open(path, "rb") as fh:
+        return {r["doc_id"]: r for r in pq.read_table(fh, schema=DEDUP_SCHEMA).to_pylist()}
+
+
+def build_version(store: Store, run_id: str, previous: dict[str, StateRow], results: list[BatchResult],
+                  prune: bool = False, full_refresh: bool = False) -> VersionCounts:
+    """Write the staged version (parts, dedup index, state); return the counts."""
+    plan = plan_version(run_id, previous, results, prune, full_refresh)
+    stage = store.staging_path(run_id)
+    old_run = store.current_run()
+    old_dedup = {} if full_refresh else load_dedup(store)
+    live_ids = {r.doc_id for r in plan.state.values() if r.kind == "article" and r.doc_id}
+    new_entries = {e.doc_id: e for r in results for e in r.dedup}
+    entries: list[DedupEntry] = []
+    for doc_id in live_ids:
+        old = old_dedup.get(doc_id)
+        if doc_id in new_entries:
+            e = new_entries[doc_id]
+            if old:  # a changed file is the same document: it keeps its place in line
+                e = DedupEntry(e.doc_id, old["first_seen"], e.published_at, e.text_hash, e.minhash)
+            entries.append(e)
+        elif old:
+            entries.append(DedupEntry(doc_id, old["first_seen"], old["published_at"], old["text_hash"], old["minhash"]))
+    links = link_duplicates(entries)
+    # parts whose rows need a new duplicate_of value
+    part_of = {r.doc_id: r.part for r in plan.state.values() if r.kind == "article"}
+    relink: dict[str, dict[str, str | None]] = defaultdict(dict)
+    for doc_id, target in links.items():
+        before = old_dedup[doc_id]["duplicate_of"] if doc_id in old_dedup and doc_id not in new_entries else None
+        if target != before and part_of.get(doc_id):
+            relink[part_of[doc_id]][doc_id] = target
+    if old_run and not full_refresh:
+        carried = {row.part for row in plan.state.values() if row.part and row.run_id != run_id}
+        for part in sorted(carried):
+            store.carry_part(old_run, part, stage, plan.drop.get(part, set()), relink.get(part))
+    for part in sorted({row.part for row in plan.state.values() if row.part and row.run_id == run_id}):
+        if relink.get(part):
+            path = posixpath.join(stage, part)
+            store.rewrite_part(path, path, set(), relink[part])
+    _write_dedup(store, stage, entries, links)
+    store.write_state(stage, list(plan.state.values()))
+    plan.counts.duplicates_total = sum(1 for v in links.values() if v)
+    plan.counts.duplicates_new = sum(1 for d, v in links.items() if v and d in new_entries)
+    return plan.counts
+
+
+def _write_dedup(store: Store, stage: str, entries: list[DedupEntry], links: dict[str, str | None]) -> None:
+    rows = [{"doc_id": e.doc_id, "first_seen": e.first_seen, "published_at": e.published_at,
+             "text_hash": e.text_hash, "minhash": e.minhash, "duplicate_of": links.get(e.doc_id)}
+            for e in sorted(entries, key=lambda e: e.doc_id)]
+    write_parquet(store.fs, posixpath.join(stage, DEDUP_FILE), pa.Table.from_pylist(rows, schema=DEDUP_SCHEMA))
 
 
 def _row_key(row: StateRow) -> str:

@@ -24,6 +24,8 @@ class RunSummary:
     errors: int = 0
     articles_total: int = 0
     rejects_total: int = 0
+    duplicates_total: int = 0
+    duplicates_new: int = 0
     mode: str = "incremental"
     batches: int = 0
     workers: int = 1
@@ -32,6 +34,7 @@ class RunSummary:
     layouts: dict[str, int] = field(default_factory=dict)
     publishers: dict[str, int] = field(default_factory=dict)
     months: dict[str, int] = field(default_factory=dict)
+    flags: dict[str, int] = field(default_factory=dict)
 
     @property
     def accounted(self) -> bool:
@@ -53,7 +56,7 @@ def summarize(run_id: str, input_url: str, output_url: str, results: list[BatchR
               workers: int, counts: VersionCounts, mode: str) -> RunSummary:
     """Counts by input (every input is an article or a reject, cleaned now or kept
     unchanged) and by dataset row; breakdowns cover the files cleaned this run."""
-    total: dict[str, Counter] = {k: Counter() for k in ("reject_reasons", "layouts", "publishers", "months")}
+    total: dict[str, Counter] = {k: Counter() for k in ("reject_reasons", "layouts", "publishers", "months", "flags")}
     for r in results:
         for key, counter in total.items():
             counter.update(getattr(r, key))
@@ -72,6 +75,8 @@ def summarize(run_id: str, input_url: str, output_url: str, results: list[BatchR
         errors=total["reject_reasons"].get("error", 0),
         articles_total=counts.articles_total,
         rejects_total=counts.rejects_total,
+        duplicates_total=counts.duplicates_total,
+        duplicates_new=counts.duplicates_new,
         mode=mode,
         batches=len(results),
         workers=workers,
@@ -93,10 +98,12 @@ def format_summary(s: RunSummary) -> str:
         f"run {s.run_id}: {s.inputs} inputs = {s.articles} articles + {s.rejects} rejects ({status})",
         f"  {s.mode}: {s.new} new, {s.changed} changed, {s.unchanged} unchanged, {s.missing} gone but kept, "
         f"{s.removed} removed, {s.errors} errors",
-        f"  dataset now: {s.articles_total} articles, {s.rejects_total} rejects",
+        f"  dataset now: {s.articles_total} articles ({s.duplicates_total} linked as duplicates, {s.duplicates_new} "
+        f"of them new), {s.rejects_total} rejects",
         f"  {s.batches} batches on {s.workers} worker(s), {s.seconds:.1f} s, {s.files_per_second:.0f} files/s",
         *_table("rejects by reason (cleaned this run)", s.reject_reasons),
         *_table("articles by layout", s.layouts),
         *_table("articles by publisher", s.publishers),
+        *_table("quality flags", s.flags),
     ]
     return "\n".join(lines)

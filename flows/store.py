@@ -163,25 +163,40 @@ class Store:
     def staging_path(self, run_id: str) -> str:
         return self.version_path(run_id + ".tmp")
 
-    def carry_part(self, old_run: str, part: str, new_root: str, drop_ids: set[str]) -> str | None:
-        """Bring one part of the live version into the new one, minus ``drop_ids``.
+    def carry_part(self, old_run: str, part: str, new_root: str, drop_ids: set[str],
+                   links: dict[str, str | None] | None = None) -> str | None:
+        """Bring one part of the live version into the new one, minus ``drop_ids``
+        and with ``duplicate_of`` set from ``links`` when given.
 
         Returns the part's relative path in the new version, or None when no row is left.
         """
         src = posixpath.join(self.version_path(old_run), part)
         dst = posixpath.join(new_root, part)
-        if not drop_ids:
+        if not drop_ids and not links:
             self._link_or_copy(src, dst)
             return part
+        return part if self.rewrite_part(src, dst, drop_ids, links) else None
+
+    def rewrite_part(self, src: str, dst: str, drop_ids: set[str], links: dict[str, str | None] | None) -> bool:
+        """Write ``src`` to ``dst`` without ``drop_ids`` rows; False when nothing is left."""
         with self.fs.open(src, "rb") as fh:
             table = pq.read_table(fh)
         key = "doc_id" if "doc_id" in table.column_names else "source_path"
-        keep = pc.invert(pc.is_in(table.column(key), value_set=pa.array(sorted(drop_ids), pa.string())))
-        table = table.filter(keep)
+        if drop_ids:
+            keep = pc.invert(pc.is_in(table.column(key), value_set=pa.array(sorted(drop_ids), pa.string())))
+            table = table.filter(keep)
         if table.num_rows == 0:
-            return None
+            if src == dst:
+                self.fs.rm(dst)
+            return False
+        if links and "duplicate_of" in table.column_names:
+            ids = table.column("doc_id").to_pylist()
+            old = table.column("duplicate_of").to_pylist()
+            new = pa.array([links.get(i, o) for i, o in zip(ids, old, strict=True)], pa.string())
+            table = table.set_column(table.schema.get_field_index("duplicate_of"), table.schema.field("duplicate_of"),
+                                     new)
         write_parquet(self.fs, dst, table)
-        return part
+        return True
 
     def _link_or_copy(self, src: str, dst: str) -> None:
         self.fs.makedirs(posixpath.dirname(dst), exist_ok=True)

@@ -42,6 +42,12 @@ COLUMNS: tuple[tuple[pa.Field, str], ...] = (
     (pa.field("text_chars", pa.int32(), nullable=False), "length of text in characters"),
     (pa.field("encoding", pa.string()), "encoding the raw bytes were decoded from"),
     (pa.field("rules_fired", _STRINGS, nullable=False), "cleaning rules that changed this record (provenance)"),
+    (pa.field("quality_flags", _STRINGS, nullable=False),
+     "empty_text, short_text, no_date, date_out_of_range, no_title, no_url, no_publisher, mostly_non_cjk, "
+     "fallback_extractor"),
+    (pa.field("language", pa.string()), "zh-Hans, zh-Hant, en, ja, ko or und (by script)"),
+    (pa.field("duplicate_of", pa.string()),
+     "doc_id of the canonical record this one duplicates (exact or near); null on canonical records"),
     (pa.field("run_id", pa.string(), nullable=False), "the run that wrote this row"),
     (pa.field("schema_version", pa.string(), nullable=False), "version of this schema"),
 )
@@ -79,6 +85,9 @@ def articles_table(records: Iterable[Record], run_id: str) -> pa.Table:
             "text_chars": r.text_chars,
             "encoding": r.encoding,
             "rules_fired": r.rules_fired,
+            "quality_flags": r.quality_flags,
+            "language": r.language,
+            "duplicate_of": r.duplicate_of,
             "run_id": run_id,
             "schema_version": SCHEMA_VERSION,
         }

@@ -41,6 +41,10 @@ class Record:
     text: str = ""
     encoding: str | None = None
     rules_fired: list[str] = field(default_factory=list)
+    # Set after cleaning, by the quality and dedup steps.
+    quality_flags: list[str] = field(default_factory=list)
+    language: str | None = None
+    duplicate_of: str | None = None
 
     @property
     def text_chars(self) -> int:
