@@ -19,11 +19,16 @@ from transforms.credits import parse_credit
 from transforms.html_blocks import Block
 from transforms.metadata import merge_unique
 from transforms.sites import publisher_aliases
+from transforms.text import normalize_inline
 
 _R = re.compile
 # Rules that only apply to short blocks: in a long paragraph these words are prose.
 SHORT_BLOCK = 80
 
+# Standard opinion disclaimers: "(文章仅代表作者个人立场和观点)", "（仅代表作者个人立场和观点）".
+DISCLAIMER = _R(r"^[(（]?(?:本|此|以上)?(?:文章?|视频|視頻|节目|節目|评论|評論|言论|言論)(?:与视频|與視頻|和视频)?(?:只|仅|僅)?(?:代表|反映)[^。]{0,24}(?:立场|立場|观点|觀點|陈述|陳述|看法)[^。]{0,12}[。.]?[)）]?$|^[(（]?(?:仅|僅|只)代表作者[^。]{0,20}(?:立场|立場|观点|觀點)[^。]{0,8}[。.]?[)）]?$")
+# A whole-block link: "https://…", "//host/…", "facebook.com/djy.news" (not embedded-tweet links: pic.twitter.com, t.co).
+_URL = r"(?:https?:)?(?://)?(?!pic\.twitter\.com|t\.co/)(?:[A-Za-z0-9-]+\.)+(?:com|org|net|tv|tw|hk|io|me|ly|gl|co|cc|info|au)(?:[/?#][^\s，。；！？）)]*)?[。.]?"
 # (name, pattern, applies to blocks of any length?)
 DROP_BLOCK_RULES: tuple[tuple[str, re.Pattern[str], bool], ...] = (
     ("share_footer", _R(r"^手机上长按并复制|分享本文章|^https?://\S+$"), True),
@@ -31,20 +36,61 @@ DROP_BLOCK_RULES: tuple[tuple[str, re.Pattern[str], bool], ...] = (
     ("circumvention", _R(r"翻[墙牆](?:教程|软件|軟體|软体|必看|工具|方法|浏览|瀏覽|访问|訪問)|(?:免|一键|一鍵)翻[墙牆]|网站代理[：:]|無界瀏覽|无界浏览|自由门|自由門|动态网|動態網"), False),
     ("video_promo", _R(r"^(?:点击|點擊)?(?:观看|觀看)(?:完整)?(?:视频|視頻)|^(?:视频|視頻)(?:来源|來源)[：:]|^【?(?:视频|視頻)】?$|^(?:音频|音頻)[：:]?$"), False),
     ("appeal", _R(r"【诚征荣誉会员】|荣誉会员|榮譽會員|^欢迎(?:订阅|訂閱|关注|關注)|(?:订阅|訂閱)[^。]{0,16}(?:频道|頻道|电子报|電子報)|(?:捐款|捐助|赞助|贊助)(?:我们|我們|本台|本站)"), False),
-    ("disclaimer", _R(r"^[(（]?(?:本|此)?(?:文章?|视频|視頻|节目|節目)(?:与视频|與視頻|和视频)?(?:只|仅|僅)?(?:代表|反映)[^。]{0,24}(?:立场|立場|观点|觀點|陈述|陳述|看法)[^。]{0,12}[。.]?[)）]?$"), True),
+    ("disclaimer", DISCLAIMER, True),
     ("copyright_notice", _R(r"转载请注明|轉載請註明|版权所有|版權所有|不得转载|不得轉載|未经[^。]{0,16}(?:许可|允许|授权|同意)[^。]{0,8}转载"), False),
     ("standards_badge", _R(r"^(?:我们的标准|我們的標準)|^The Epoch Times Standards", re.I), False),
     ("full_text_elsewhere", _R(r"^[(（]?(?:文章)?全文(?:请|請)(?:见|見|看|点击|點擊)|^[(（]?(?:请|請)?(?:点击|點擊)(?:此处|這裡|这里)?(?:阅读|閱讀)全文"), False),
-    ("related_reading", _R(r"^(?:相关|相關|延伸|推荐|推薦)(?:阅读|閱讀|文章|新闻|新聞|链接|連結)[：:]?|^(?:点阅|點閱)【"), False),
+    ("related_reading", _R(r"^(?:相关|相關|延伸|推荐|推薦)(?:阅读|閱讀|文章|新闻|新聞|链接|連結)[：:]?|^(?:相关|相關|延伸|推荐|推薦)(?:报导|報導|报道|報道|专题|專題|视频|視頻|影片)[：:]|^[(（－\-—\s]*(?:点阅|點閱)"), False),
     ("stock_widget", _R(r"^K图\s*\S+$|EM_StockImg"), True),
+    # "大纪元YouTube直播：https://…", "新唐人脸书：facebook.com/…", "希望之声读者购书优惠https://goo.gl/…", a bare host.
+    ("channel_link", _R(r"^(?:[^。！？!?，,、\[\]“”\"《》()（）]{1,24}[：:]\s*|[^。！？!?]{0,30}(?:优惠|優惠|订阅|訂閱|支持|捐款|捐助|下载|下載)[：:]?\s*)?" + _URL + r"$", re.I), False),
+    ("promo", _R(r"^【支持】|(?:点赞|點讚|點贊)[^。]{0,12}(?:订阅|訂閱)|(?:订阅|訂閱)[^。]{0,12}(?:点赞|點讚|转发|轉發|分享)|小[铃鈴][铛鐺]|(?:收看|观看|觀看)(?:方式|方法)】?[：:]?$|^[【\[]?(?:LIVE)?(?:直播)?(?:收看|观看|觀看)(?:方式|方法)"), False),
+    ("video_promo", _R(r"^(?:\d{3,4}[pP][，,、/\s]*)+$|(?:视频|視頻|影片)(?:下载|下載)(?:链接|連結|连结|鏈接)|^(?:相关|相關)(?:影片|视频|視頻)(?:请|請)?(?:点击|點擊)?(?:观看|觀看)"), False),
 )
+# Notices that end an article: reprint permissions, disclaimers, channel and
+# subscription prompts, pointers to the rest of a series or to the book. Only
+# peeled off the end (and only when short), so the same words inside the story stay.
+TRAILING_NOTICE = _R(
+    r"(?:授权|授權)[^。]{0,24}(?:转载|轉載|刊登|刊发|刊發)|(?:转载|轉載)自|版[权權](?:归|歸|所有)|(?:请勿|請勿|不得)[^。]{0,8}(?:转载|轉載)"
+    r"|欢迎参考原书|歡迎參考原書|(?:节录|節錄|摘编|摘編|摘录|摘錄)自[^。]{0,40}(?:一书|一書)"
+    r"|(?:仅|僅|只)(?:代表|反映)(?:作者|本人)|(?:本文|文章)[^。]{0,16}(?:观点|觀點|立场|立場)[^。]{0,16}(?:不一定|并不|並不|不)(?:代表|反映)"
+    r"|不(?:一定)?(?:代表|反映)[^。]{0,20}(?:的)?(?:观点|觀點|立场|立場)"
+    r"|(?:订阅|訂閱)[^。]{0,20}(?:频道|頻道|节目|節目)|(?:频道|頻道)[^。]{0,12}(?:订阅|訂閱)|(?:节目|節目)就到这里|(?:節目|节目)就到這裡"
+    r"|(?:完整|更多)[^。]{0,16}(?:请|請)(?:点击|點擊|观看|觀看|看|见|見|参阅|參閱)|(?:请|請)(?:点击|點擊)(?:这里|這裡|此处|此處)"
+    r"|更多[^。]{0,12}(?:请看|請看|欢迎前往|歡迎前往)|欢迎前往观看|歡迎前往觀看|(?:阅读|閱讀)全文[：:]?$|(?:原书|原書)全文[：:]"
+    r"|^[(（]?(?:转载|轉載)[)）]?$|^[(（]?(?:原文|全文)?(?:链接|連結|網址)[)）]?$|对(?:本|此)文有所?贡献|對(?:本|此)文有所?貢獻"
+    r"|(?:脸书|臉書|推特|YouTube|Facebook|Twitter)(?:专页|專頁|频道|頻道)[：:]|^[─—－\-–]+\s*(?:作者)?(?:脸书|臉書|推特)$"
+    r"|(?:配图|配圖|图片来源|圖片來源)[：:]|(?:购书|購書)优惠"
+)
+TRAILING_NOTICE_MAX = 200
+# "──转自《大纪元》", "——转载自神韵艺术团网站", "资料来源：明慧网、大纪元", "（转载自希望之声国际广播电台）".
+_REPRINT_SOURCE = _R(
+    r"^[─—－\-–]*\s*[(（]?\s*(?:本文)?(?:转自|轉自|转载自|轉載自|转载于|轉載於|资料来源|資料來源|摘自|选自|選自)\s*[：:]?\s*"
+    r"(?:《[^》]{1,30}》|“[^”]{1,30}”|[^\s，,。；;()（）《》]{1,30}?)(?:[、，,]\s*(?:《[^》]{1,30}》|[^\s，,。；;()（）《》]{1,20}?))*\s*(?:网站|網站)?[)）]?[。.]?"
+)
+# HTML that the source escaped and the parser therefore kept as text: "<a href=”…”>", "</p>", "/center>".
+_TAG_RESIDUE = _R(
+    r"</?(?:a|p|br|img|div|span|center|strong|b|i|em|font|iframe|ok|ul|li|table|tr|td|h[1-6]|section|figure|figcaption)"
+    r"(?:\s[^<>]{0,400})?/?>|^/?(?:center|p|div|span|a)>$|<(?:a|img)\w*=[^<>]{0,400}>",
+    re.I,
+)
+# A short label that only introduces what follows ("网络收看方式：", "脸书：", "YouTube"); dropped
+# when everything it introduces was promo.
+_LABEL = _R(r"^[^。！？!?，,]{1,18}[：:]$|^(?:YouTube|Facebook|Twitter|脸书|臉書|推特|Instagram|Telegram)$", re.I)
+_PROMO_RULES = frozenset({"channel_link", "promo", "video_promo", "share_footer", "link_block", "related_reading", "appeal",
+                          "circumvention", "full_text_elsewhere", "original_link", "trailing_notice"})
 _END_MARKS = _R(r"\s*(?:[#＃◇◆]+|[(（](?:完|待续|待續|全文完|本文完|续完|續完)[)）]|[-－—]{1,2}\s*完\s*[-－—]{1,2}|（?全文完）?)\s*$")
 # Trailing lines that credit no person: a programme team, a bureau, a first-publication mark, a series note.
 _TEAM_CREDIT = _R(
-    r"^[(（]?(?:《[^》]{1,20}》(?:节目组|節目組|制作组|製作組|栏目组|欄目組)|[\u4e00-\u9fff]{2,16}(?:记者站|記者站|编辑部|編輯部)?(?:报导|報導|报道|報道)"
+    r"^[(（]?(?:[\u4e00-\u9fff]{0,12}《[^》]{1,20}》(?:节目组|節目組|制作组|製作組|栏目组|欄目組|研究组|研究組|编辑部|編輯部)"
+    r"|[\u4e00-\u9fff]{2,20}(?:编辑部|編輯部|制作组|製作組|研究组|研究組|节目组|節目組|新闻中心|新聞中心)|[\u4e00-\u9fff]{2,16}(?:记者站|記者站|编辑部|編輯部)?(?:报导|報導|报道|報道)"
     r"|[\u4e00-\u9fff]{2,8}(?:首发|首發|专稿|專稿|供稿|独家|獨家)|[^()（）]{0,30}(?:上下集|连载|連載)[^()（）]{0,10})[)）]?$"
 )
+# "（转载）", "（转载自明慧网）" before the first sentence.
+_LEADING_REPRINT = _R(r"[(（](?:转载|轉載|转贴|轉貼)(?:自[^()（）]{1,20})?[)）]")
 _EMPHASIS = _R(r"\*\*")
+_MD_LINK = _R(r"!?\[[^\]\n]{0,200}\]\([^)\s]{1,500}\)")
+_MD_RULE_OR_HEADING = _R(r"^(?:#{1,6}\s+\S.{0,30}|#{1,6}|[-=*_]{3,})$")
 _SOURCE = _R(r"^[(（]?\s*(?:文章|新闻|新聞|稿件)?(?:来源|來源|出处|出處)\s*[：:]\s*(?P<src>[^()（）]{1,40}?)\s*[)）]?$")
 _PAREN_TAIL = _R(r"[(（](?P<inner>[^（）()]{2,90})[)）]\s*$")
 _PAREN_HEAD = _R(r"^[(（](?P<inner>[^（）()]{2,90})[)）]\s*")
@@ -110,11 +156,17 @@ def apply_block_rules(blocks: list[Block], title: str | None, site_drop: tuple[r
     for b in blocks:
         b.text = _EMPHASIS.sub("", b.text).strip()
         b.spaced = _EMPHASIS.sub("", b.spaced).strip()
+        if _TAG_RESIDUE.search(b.text):
+            f.fire("tag_residue", b.text)
+            b.text = normalize_inline(_TAG_RESIDUE.sub("", b.text))
+            b.spaced = normalize_inline(_TAG_RESIDUE.sub("", b.spaced), keep_typed_spaces=True)
         if not b.text:
             continue
-        rule = _drop_rule(b, site_drop, site_drop_short)
+        rule = _drop_rule(b, site_drop, site_drop_short, datelines)
         if rule:
             f.fire(rule, b.text)
+            if rule in _PROMO_RULES:
+                _drop_promo_labels(kept, f)
             continue
         kept.append(b)
     kept = _strip_leading(kept, title, f, datelines)
@@ -122,8 +174,16 @@ def apply_block_rules(blocks: list[Block], title: str | None, site_drop: tuple[r
     return [b.text for b in kept], f
 
 
+def _drop_promo_labels(kept: list[Block], f: BlockFindings) -> None:
+    """A label right before promo ("网络收看方式：", "脸书：") introduces nothing but promo."""
+    while kept and _LABEL.match(kept[-1].text):
+        f.fire("promo_label", kept[-1].text)
+        kept.pop()
+
+
 def _drop_rule(b: Block, site_drop: tuple[re.Pattern[str], ...],
-               site_drop_short: tuple[re.Pattern[str], ...]) -> str | None:
+               site_drop_short: tuple[re.Pattern[str], ...],
+               datelines: tuple[tuple[str, re.Pattern[str]], ...] = ()) -> str | None:
     short = len(b.text) <= SHORT_BLOCK
     for name, pattern, any_length in DROP_BLOCK_RULES:
         if (any_length or short) and pattern.search(b.text):
@@ -132,9 +192,30 @@ def _drop_rule(b: Block, site_drop: tuple[re.Pattern[str], ...],
         return "site_block"
     if short and b.link_share >= 0.95:
         return "link_block"
-    if (b.after_image or b.with_image) and _looks_like_caption(b):
+    if _markdown_nav(b.text):
+        return "markdown_nav"
+    if (b.after_image or b.with_image) and _looks_like_caption(b) and not _is_dateline_or_byline(b, datelines):
         return "image_caption"
     return None
+
+
+def _markdown_nav(text: str) -> bool:
+    """Markdown a mirror left as text: link menus (``#### [首页](…) | [新闻](…)``), headings, rules."""
+    if _MD_RULE_OR_HEADING.match(text):
+        return True
+    links = _MD_LINK.findall(text)
+    if not links:
+        return False
+    rest = _MD_LINK.sub("", text)
+    rest = re.sub(r"[#|｜\s:：,，、&;!！\-—>*]|&nbsp;|[\U0001F000-\U0001FFFF\u2600-\u27BF\uFE0F]", "", rest)
+    return len(rest) <= max(6, len(text) // 5)
+
+
+def _is_dateline_or_byline(b: Block, datelines: tuple[tuple[str, re.Pattern[str]], ...]) -> bool:
+    """``【希望之声2020年9月26日】（本台记者…报导）`` right under the lead image is not its caption."""
+    if any(p.match(b.text) for _, p in (*datelines, *GENERIC_DATELINES[:2])):
+        return True
+    return parse_credit(b.spaced) is not None
 
 
 def _looks_like_caption(b: Block) -> bool:
@@ -171,7 +252,13 @@ def _strip_leading(blocks: list[Block], title: str | None, f: BlockFindings,
                 changed = True
                 break
         m = _PAREN_HEAD.match(b.text)
-        if m and f.take_credit(m.group(0)):
+        if m and (_TEAM_CREDIT.fullmatch(m.group(0).strip()) or _LEADING_REPRINT.fullmatch(m.group(0).strip())) \
+                and len(m.group("inner")) <= 30:
+            f.fire("leading_byline", m.group(0))
+            b.text = b.text[m.end():].lstrip()
+            b.spaced = b.spaced[_offset(b.spaced, m.group(0)):].lstrip()
+            changed = True
+        elif m and f.take_credit(m.group(0)):
             f.fire("leading_byline", m.group(0))
             b.text = b.text[m.end():].lstrip()
             b.spaced = b.spaced[_offset(b.spaced, m.group(0)):].lstrip()
@@ -196,6 +283,19 @@ def _offset(spaced: str, removed: str) -> int:
     return len(spaced)
 
 
+def _reprint_line(b: Block, f: BlockFindings) -> bool:
+    """``──转自《大纪元》`` alone or with a credit or disclaimer after it: a source, not the publisher."""
+    m = _REPRINT_SOURCE.match(b.text)
+    if not m:
+        return False
+    rest = b.text[m.end():].strip(" ，,。;；")
+    if not rest:
+        return True
+    if DISCLAIMER.search(rest) or (len(rest) <= TRAILING_NOTICE_MAX and TRAILING_NOTICE.search(rest)):
+        return True
+    return f.take_credit(rest)
+
+
 def _strip_trailing(blocks: list[Block], f: BlockFindings) -> list[Block]:
     while blocks:
         b = blocks[-1]
@@ -217,6 +317,18 @@ def _strip_trailing(blocks: list[Block], f: BlockFindings) -> list[Block]:
             continue
         if len(b.text) <= 40 and _TEAM_CREDIT.match(b.text):
             f.fire("credit_line", b.text)
+            blocks.pop()
+            continue
+        if len(b.text) <= TRAILING_NOTICE_MAX and TRAILING_NOTICE.search(b.text):
+            f.fire("trailing_notice", b.text)
+            blocks.pop()
+            continue
+        if len(b.text) <= 18 and b.text[-1] in "：:" and _LABEL.match(b.text):
+            f.fire("dangling_label", b.text)  # "作者简介：", "相关报导：" with nothing after them
+            blocks.pop()
+            continue
+        if _reprint_line(b, f):
+            f.fire("source_line", b.text)
             blocks.pop()
             continue
         m = _PAREN_TAIL.search(b.text)

@@ -13,10 +13,13 @@ from dataclasses import dataclass, field
 
 EDITOR_ROLES = ("责任编辑", "責任編輯", "责编", "責編", "网编", "網編", "编辑", "編輯", "审校", "審校", "后制", "後製",
                 "编审", "編審", "校对", "校對", "制作", "製作")
-AUTHOR_ROLES = ("特约记者", "特約記者", "记者", "記者", "采访", "採訪", "编译", "編譯", "文字整理", "整理", "撰稿", "撰文",
-                "作者", "文", "口述", "撰稿人", "通讯员", "通訊員", "报导", "報導", "报道", "報道")
+AUTHOR_ROLES = ("特约记者", "特約記者", "记者", "記者", "采访", "採訪", "编译", "編譯", "文字整理", "图文整理", "圖文整理", "整理",
+                "撰稿", "撰文", "作者", "文", "口述", "撰稿人", "通讯员", "通訊員", "报导", "報導", "报道", "報道", "摄影", "攝影",
+                "专栏作家", "專欄作家", "特约评论员", "特約評論員", "评论员", "評論員")
 # Words that follow a name in a byline: 顾帆综合报导, 徐简编译, 梁珍采访报导
-_TRAILING_ROLE = re.compile(r"(?:综合|綜合|采访|採訪|编译|編譯|整理|联合|聯合)?(?:报导|報導|报道|報道|编译|編譯|整理|采访|採訪|撰稿)$")
+_TRAILING_ROLE = re.compile(
+    r"(?:综合|綜合|采访|採訪|编译|編譯|整理|联合|聯合|(?:时事|時事|军事|軍事|国际|國際|财经|財經|新闻|新聞)+)?"
+    r"(?:报导|報導|报道|報道|编译|編譯|整理|采访|採訪|撰稿|撰文|综述|綜述|评论|評論)$")
 # Reporting places that follow a name: 童云美国费城报导, 夏小华台北报导.
 PLACES = (
     "美国", "美國", "加拿大", "澳洲", "澳大利亚", "英国", "英國", "法国", "法國", "德国", "德國", "日本", "韩国", "韓國", "台湾",
@@ -30,12 +33,22 @@ PLACES = (
 )
 _OUTLET_PREFIX = re.compile(
     r"^(?:[\u4e00-\u9fff]{0,4}?)(?:本台|本报|本報|本网|本網|大纪元|大紀元|新唐人(?:电视台|電視台)?|希望之声|希望之聲|看中国|看中國|"
-    r"美国之音|美國之音|自由亚洲电台|自由亞洲電台|法广|法廣|德国之声|德國之聲|BBC|美联社|路透社?|中央社)?(?:特约|特約|实习|實習|驻[\u4e00-\u9fff]{1,4})?"
-    r"(?:记者|記者|撰稿人|通讯员|通訊員)"
+    r"美国之音|美國之音|自由亚洲电台|自由亞洲電台|法广|法廣|德国之声|德國之聲|BBC|美联社|路透社?|中央社)?"
+    # "希望之声国际广播电台记者", "英文大纪元资深记者", "大纪元英文记者", "本台制作人", "专栏作家"
+    r"(?:国际广播电台|國際廣播電台|电视台|電視台|[\u4e00-\u9fff]{0,2}(?:新闻中心|新聞中心))?(?:英文|中文|资深|資深|香港|台湾|台灣|美国|美國|加拿大|澳洲)?"
+    r"(?:特约|特約|实习|實習|驻[\u4e00-\u9fff]{1,4})?"
+    r"(?:记者|記者|撰稿人|通讯员|通訊員|制作人|製作人|评论员|評論員|专栏作家|專欄作家)"
 )
-_SOURCE_PART = re.compile(r"^(?:转自|轉自|转载自|轉載自|来源|來源|文章来源|文章來源)[：:]?(?P<src>.{1,20})$")
-_CREDIT_MARK = re.compile(r"作者|记者|記者|编辑|編輯|责编|責編|网编|網編|报导|報導|报道|報道|编译|編譯|审校|審校|后制|後製|撰稿|采访|採訪|整理")
-_NAME_OK = re.compile(r"^(?:[\u4e00-\u9fff·]{2,4}|[A-Za-z][A-Za-z.\-']*(?: [A-Za-z][A-Za-z.\-']*){0,3})$")
+_SOURCE_PART = re.compile(r"^(?:转自|轉自|转载自|轉載自|转|轉|来源|來源|文章来源|文章來源)[：:]?(?P<src>.{1,20})$")
+_CREDIT_MARK = re.compile(r"作者|记者|記者|编辑|編輯|责编|責編|网编|網編|报导|報導|报道|報道|编译|編譯|审校|審校|后制|後製|撰稿|采访|採訪|整理|撰文|摄影|攝影|制作人|製作人|评论|評論|综述|綜述")
+_NAME_OK = re.compile(r"^(?:[\u4e00-\u9fff·]{2,4}|[\u4e00-\u9fff]{1,6}[·‧・][\u4e00-\u9fff·‧・]{1,10}"
+                      r"|[A-Za-z][A-Za-z.\-']*(?: [A-Za-z][A-Za-z.\-']*){0,3})$")
+# A Latin name keeps its spaces while a credit is split into tokens: "Emel Akan", "Walter E. Williams".
+_LATIN_GAP = re.compile(r"(?<=[A-Za-z.])[ \t\u00a0]+(?=[A-Za-z])")
+_GAP = "\ue000"
+# Roles written with a colon but no space before them: "责编：申铧网编：郭度".
+_ROLE_COLON = re.compile("(" + "|".join(sorted(set(EDITOR_ROLES) | {r for r in AUTHOR_ROLES if len(r) > 1}, key=len, reverse=True))
+                         + ")是?[：:]")
 _SPLIT = re.compile(r"[\s、，,；;]+")
 
 
@@ -60,7 +73,7 @@ def _strip_place(name: str) -> str:
 
 def _clean_name(token: str) -> str | None:
     token = _TRAILING_ROLE.sub("", token.strip("：:()（）[]【】「」 "))
-    token = _strip_place(token)
+    token = _strip_place(token).replace(_GAP, " ")
     return token if _NAME_OK.match(token) else None
 
 
@@ -72,9 +85,11 @@ def parse_credit(text: str) -> Credits | None:
         s = m.group("inner")
     if len(s) > 90 or not _CREDIT_MARK.search(s):
         return None
+    s = _ROLE_COLON.sub(lambda r: " " + r.group(1) + "：", s)
+    s = _LATIN_GAP.sub(_GAP, s)
     out = Credits()
     role: list[str] | None = None
-    for part in re.split(r"[/／|｜]", s):
+    for part in re.split(r"[/／|｜。;；()（）]", s):
         part = part.strip()
         if not part:
             continue
