@@ -37,6 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--full-refresh", action="store_true", help="rebuild the datasets from the input alone")
     run.add_argument("--prune", action="store_true",
                      help="remove records whose input file has disappeared (kept by default)")
+    run.add_argument("--runner", choices=("local", "dask", "ray"), default="local",
+                     help="where batches run: local processes (default), a Dask or a Ray cluster")
+    run.add_argument("--address", default=None,
+                     help="cluster address for --runner dask (tcp://host:8786) or ray (ray://host:10001)")
     run.add_argument("--json", action="store_true", help="print the summary as JSON")
     _add_verbosity(run)
     ins = sub.add_parser("inspect", help="show how one file is cleaned: layout, site, removed blocks, record")
@@ -65,7 +69,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         summary = etl_flow(args.input, args.output, batch_size=args.batch_size, workers=args.workers,
                            max_bytes=args.max_bytes or DEFAULT_MAX_BYTES, full_refresh=args.full_refresh,
-                           prune=args.prune)
+                           prune=args.prune, runner=args.runner, address=args.address)
     except FileNotFoundError as exc:
         print(f"news-etl: {exc}", file=sys.stderr)
         return 2

@@ -16,11 +16,12 @@ from datetime import UTC, datetime
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from prefect.task_runners import ThreadPoolTaskRunner
 
+from flows import assets, reporting
 from flows.batch import BatchResult, run_batch
 from flows.incremental import build_version
 from flows.report import RunSummary, format_summary, summarize
+from flows.runners import make_task_runner
 from flows.storage import InputFile, discover
 from flows.store import Store, pause_point
 
@@ -58,12 +59,14 @@ def clean_batch(input_url: str, stage_url: str, run_id: str, batch_no: int, rel_
         pause_point("cleaning")
     get_run_logger().info("batch %d: %d files -> %d articles, %d rejects in %.2f s", batch_no, result.inputs,
                           result.articles, result.rejects, result.seconds)
+    reporting.log_rejects(get_run_logger(), stage_url, result)
     return result
 
 
 @flow(name="news-etl", log_prints=False)
 def etl_flow(input_url: str, output_url: str, batch_size: int | None = None, workers: int | None = None,
-             max_bytes: int | None = DEFAULT_MAX_BYTES, full_refresh: bool = False, prune: bool = False) -> dict:
+             max_bytes: int | None = DEFAULT_MAX_BYTES, full_refresh: bool = False, prune: bool = False,
+             runner: str = "local", address: str | None = None) -> dict:
     """Bring the datasets under ``output_url`` up to date with the files under ``input_url``.
 
     Incremental by default: unchanged files are skipped, new ones added, changed
@@ -86,9 +89,9 @@ def etl_flow(input_url: str, output_url: str, batch_size: int | None = None, wor
         logger.info("run %s: %d files in %d batches of up to %d, %d worker(s), %d records live", run_id, len(files),
                     len(batches), size, workers, len(previous))
         stage = store.url_of(store.staging_path(run_id))
-        results = _run_batches(input_url, stage, run_id, batches, workers, max_bytes, previous)
+        results = _run_batches(input_url, stage, run_id, batches, workers, max_bytes, previous, runner, address)
         counts = build_version(store, run_id, previous, results, prune=prune, full_refresh=full_refresh)
-        store.publish(run_id)
+        assets.publish(store, run_id, input_url, counts)
         summary = summarize(run_id, input_url, output_url, results, time.perf_counter() - started, workers, counts,
                             "full-refresh" if full_refresh else "incremental")
         store.write_run_log(run_id, summary.to_dict())
@@ -96,27 +99,30 @@ def etl_flow(input_url: str, output_url: str, batch_size: int | None = None, wor
     for reason, n in summary.reject_reasons.items():
         logger.warning("%d input(s) rejected: %s", n, reason)
     logger.info(format_summary(summary))
+    reporting.create_artifacts(summary)
     if not summary.accounted:
         raise RuntimeError(f"run {run_id}: {summary.inputs} inputs but {summary.articles + summary.rejects} outputs")
     return summary.to_dict()
 
 
 def _run_batches(input_url: str, stage: str, run_id: str, batches: list[list[str]], workers: int,
-                 max_bytes: int | None, previous: dict) -> list[BatchResult]:
-    """One task per batch on a thread pool; the CPU work goes to forked processes."""
-    if workers > 1 and len(batches) > 1:
+                 max_bytes: int | None, previous: dict, runner: str = "local",
+                 address: str | None = None) -> list[BatchResult]:
+    """One task per batch. Locally the CPU work goes to forked processes; on Dask
+    or Ray the task itself runs on a cluster worker."""
+    if runner == "local" and workers > 1 and len(batches) > 1:
         _POOLS[run_id] = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
     try:
-        with ThreadPoolTaskRunner(max_workers=workers) as runner:
+        with make_task_runner(runner, workers, address) as task_runner:
             futures = [
-                runner.submit(clean_batch, {
+                task_runner.submit(clean_batch, {
                     "input_url": input_url, "stage_url": stage, "run_id": run_id, "batch_no": i, "rel_paths": b,
                     "max_bytes": max_bytes,
                     "previous": {p: previous[p].content_sha256 for p in b if p in previous and previous[p].content_sha256},
                 })
                 for i, b in enumerate(batches)
             ]
-            return [f.result() for f in futures]
+            return reporting.wait_for(futures, [len(b) for b in batches])
     finally:
         pool = _POOLS.pop(run_id, None)
         if pool is not None:

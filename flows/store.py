@@ -161,7 +161,9 @@ class Store:
 
     # -- building a version --------------------------------------------------
     def staging_path(self, run_id: str) -> str:
-        return self.version_path(run_id + ".tmp")
+        """Where a run builds its version. Object stores have no rename: the version is
+        written in place and stays invisible until the pointer names it."""
+        return self.version_path(run_id + ".tmp") if self.local else self.version_path(run_id)
 
     def carry_part(self, old_run: str, part: str, new_root: str, drop_ids: set[str],
                    links: dict[str, str | None] | None = None) -> str | None:
@@ -221,7 +223,8 @@ class Store:
         for name in DATASETS:
             self.fs.makedirs(posixpath.join(stage, name), exist_ok=True)
         pause_point("before_publish")
-        self.fs.mv(stage, final, recursive=True)
+        if stage != final:
+            self.fs.mv(stage, final, recursive=True)
         pause_point("before_swap")
         if self.local:
             tmp = self.path(f"._current.{run_id}")

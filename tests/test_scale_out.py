@@ -1,0 +1,88 @@
+"""Scale-out: the Dask runner against a real distributed.LocalCluster, and
+object storage through a local S3-compatible server (moto) on loopback."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.test_incremental import CONTENT, cli, reject_paths, rows, summary_of
+
+
+@pytest.fixture(scope="module")
+def dask_cluster(prefect_server):
+    distributed = pytest.importorskip("distributed")
+    # workers report task runs to the same Prefect API as the flow
+    old = os.environ.get("PREFECT_API_URL")
+    os.environ["PREFECT_API_URL"] = prefect_server.api_url
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                       dashboard_address=None)
+    yield cluster
+    cluster.close()
+    if old is None:
+        os.environ.pop("PREFECT_API_URL", None)
+    else:
+        os.environ["PREFECT_API_URL"] = old
+
+
+def test_dask_runner_output_is_identical(prefect_server, dask_cluster, sample_dir: Path, tmp_path: Path) -> None:
+    local, remote = tmp_path / "local", tmp_path / "dask"
+    a = summary_of(cli(prefect_server, str(sample_dir), str(local)))
+    p = cli(prefect_server, str(sample_dir), str(remote), "--runner", "dask", "--address",
+            dask_cluster.scheduler_address, "--batch-size", "3")
+    b = summary_of(p)
+    assert b["batches"] == 5 and b["inputs"] == a["inputs"]
+    assert rows(remote) == rows(local)
+    assert reject_paths(remote) == reject_paths(local)
+    # the batches ran on the cluster's worker processes, not in the flow's process
+    assert dask_cluster.scheduler_address
+
+
+@pytest.fixture(scope="module")
+def s3(prefect_server):
+    pytest.importorskip("s3fs")
+    server_mod = pytest.importorskip("moto.server")
+    from tests.prefect_server import free_port
+
+    port = free_port()
+    server = server_mod.ThreadedMotoServer(ip_address="127.0.0.1", port=port)
+    server.start()
+    env = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
+           "FSSPEC_S3_ENDPOINT_URL": f"http://127.0.0.1:{port}"}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    import fsspec.config
+    import s3fs
+
+    # this process imported fsspec before the variable was set: configure it directly
+    fsspec.config.conf.setdefault("s3", {})["endpoint_url"] = env["FSSPEC_S3_ENDPOINT_URL"]
+    fs = s3fs.S3FileSystem(endpoint_url=env["FSSPEC_S3_ENDPOINT_URL"])
+    fs.mkdir("news")
+    yield fs, env
+    server.stop()
+    fsspec.config.conf.get("s3", {}).pop("endpoint_url", None)
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
+def test_s3_input_and_output(prefect_server, s3, sample_dir: Path, tmp_path: Path) -> None:
+    fs, env = s3
+    fs.put(str(sample_dir), "news/in", recursive=True)
+    local = tmp_path / "local"
+    a = summary_of(cli(prefect_server, str(sample_dir), str(local)))
+    b = summary_of(cli(prefect_server, "s3://news/in", "s3://news/out", extra_env=env))
+    assert (b["inputs"], b["articles"], b["rejects"]) == (a["inputs"], a["articles"], a["rejects"])
+    assert fs.exists("news/out/_CURRENT") and fs.exists(f"news/out/_runs/{b['run_id']}.json")
+    from schemas.read import articles_dataset
+
+    table = articles_dataset("s3://news/out").to_table(columns=CONTENT)
+    assert sorted(tuple(r[c] for c in CONTENT) for r in table.to_pylist()) == rows(local)
+    # a second run over the same objects changes nothing
+    c = summary_of(cli(prefect_server, "s3://news/in", "s3://news/out", extra_env=env))
+    assert c["unchanged"] == c["inputs"]
+    shutil.rmtree(local)
