@@ -40,7 +40,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from flows.storage import open_root, write_parquet
-from schemas.version import SCHEMA_VERSION
+from schemas.version import METADATA_KEY, SCHEMA_VERSION
 
 DATASETS = ("articles", "rejects")
 STATE_FILE = "_state.parquet"
@@ -59,6 +59,10 @@ KEEP_OLD_VERSIONS = 1
 
 class OutputLocked(RuntimeError):
     """Another run holds the output."""
+
+
+class SchemaMismatch(RuntimeError):
+    """The live dataset was written with another major schema version."""
 
 
 @dataclass(frozen=True)
@@ -135,8 +139,12 @@ class Store:
         if not self.fs.exists(path):
             return {}
         with self.fs.open(path, "rb") as fh:
-            table = pq.read_table(fh, schema=STATE_SCHEMA)
-        return {r["source_path"]: StateRow(**r) for r in table.to_pylist()}
+            table = pq.read_table(fh)
+        written = (table.schema.metadata or {}).get(METADATA_KEY, b"").decode() or SCHEMA_VERSION
+        if written.split(".")[0] != SCHEMA_VERSION.split(".")[0]:
+            raise SchemaMismatch(f"{self.url} holds schema version {written}; this news-etl writes "
+                                 f"{SCHEMA_VERSION}. Write to a new output (or use --full-refresh to rebuild).")
+        return {r["source_path"]: StateRow(**r) for r in table.cast(STATE_SCHEMA).to_pylist()}
 
     # -- recovery and garbage collection -----------------------------------
     def collect_garbage(self) -> list[str]:
@@ -213,7 +221,7 @@ class Store:
 
     def write_state(self, stage: str, rows: list[StateRow]) -> None:
         table = pa.Table.from_pylist([r.__dict__ for r in sorted(rows, key=lambda r: r.source_path)],
-                                     schema=STATE_SCHEMA)
+                                     schema=STATE_SCHEMA.with_metadata({METADATA_KEY: SCHEMA_VERSION.encode()}))
         write_parquet(self.fs, posixpath.join(stage, STATE_FILE), table)
 
     # -- publishing ------------------------------------------------------------
