@@ -2,8 +2,11 @@
 
 Order matters and is cheapest-first: empty and binary checks, byte-order marks,
 strict UTF-8 (almost every file), UTF-8 with stray Windows-1252 bytes
-(``UnicodeDammit.detwingle``), and only then statistical detection
-(``UnicodeDammit``, backed by charset-normalizer) for GB18030, Big5 and the rest.
+(``UnicodeDammit.detwingle``), then the two Chinese legacy encodings judged by
+how common the characters they give are (GB18030 or Big5: statistical
+detectors guess Shift-JIS or Windows-1252 for a short GBK post), and only then
+statistical detection (``UnicodeDammit``, backed by charset-normalizer) for the
+rest.
 """
 from __future__ import annotations
 
@@ -44,6 +47,8 @@ _SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "big5": "big5hkscs", "ascii
 # C0 controls other than tab, newline and carriage return, plus DEL.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _WHITESPACE_BYTES = b" \t\r\n\x0b\x0c"
+# Characters that print as nothing: a file of only these (and whitespace) is empty.
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff]")
 
 
 def _cp1252_fallback(exc: UnicodeError) -> tuple[str, int]:
@@ -114,6 +119,68 @@ def _mostly_utf8(raw: bytes) -> bool:
     return good >= 20 and bad * 20 <= good
 
 
+_STRAY_RUN = re.compile("[\udc80-\udcff]+")
+
+
+def _stray_windows_1252(raw: bytes) -> bool:
+    """True when the bytes UTF-8 rejects stand alone, one at a time.
+
+    A Windows-1252 character pasted into UTF-8 (or a whole Western file) is one
+    high byte between ASCII or valid UTF-8; GB18030 and Big5 characters put two
+    high bytes side by side, so their invalid runs are longer.
+    """
+    runs = [len(m.group(0)) for m in _STRAY_RUN.finditer(raw.decode("utf-8", errors="surrogateescape"))]
+    if not runs:
+        return False
+    singles = sum(1 for n in runs if n == 1)
+    return max(runs) <= 3 and singles * 10 >= len(runs) * 8
+
+
+def _gb_common(ch: str) -> bool:
+    """GB2312 punctuation/full-width rows or its 3,755 level-1 (most common) hanzi."""
+    try:
+        b = ch.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return len(b) == 2 and (0xA1 <= b[0] <= 0xA3 or 0xB0 <= b[0] <= 0xD7)
+
+
+def _big5_common(ch: str) -> bool:
+    """Big5 symbols or its 5,401 level-1 (most common) hanzi."""
+    try:
+        b = ch.encode("big5")
+    except UnicodeEncodeError:
+        return False
+    code = int.from_bytes(b, "big")
+    return len(b) == 2 and (0xA140 <= code <= 0xA3BF or 0xA440 <= code <= 0xC67E)
+
+
+_CHINESE = (("gb18030", _gb_common), ("big5hkscs", _big5_common))
+
+
+def _chinese(raw: bytes) -> tuple[str, str] | None:
+    """Decode ``raw`` as GB18030 or Big5 when one of them gives common Chinese.
+
+    Each candidate must decode strictly; its score is the share of non-ASCII
+    characters that are common characters of that encoding (a GBK file read as
+    Big5, or the reverse, gives rare ones). The better score wins, GB18030 on a
+    tie; below 90% neither is trusted and statistical detection decides.
+    """
+    best: tuple[float, str, str] | None = None
+    for encoding, common in _CHINESE:
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        wide = [ch for ch in text[:20000] if ord(ch) > 0x7F]
+        if not wide:
+            continue
+        score = sum(1 for ch in wide if common(ch)) / len(wide)
+        if score >= 0.9 and (best is None or score > best[0]):
+            best = (score, encoding, text)
+    return (best[2], best[1]) if best else None
+
+
 def _clean_text(text: str) -> str:
     """Unify line endings and drop control characters (NULs included)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -125,9 +192,21 @@ def _check_textual(text: str, encoding: str) -> None:
     if not text:
         return
     sample = text[:20000]
-    junk = sum(1 for ch in sample if ch == "\ufffd" or (ord(ch) < 32 and ch not in "\t\n\r"))
+    # NULs are not counted: the binary check has judged them, and they are dropped.
+    junk = sum(1 for ch in sample if ch == "\ufffd" or (ord(ch) < 32 and ch not in "\t\n\r\x00"))
     if junk / len(sample) > 0.05:
         raise DecodeError("undecodable", f"decoding as {encoding} leaves {junk} of {len(sample)} characters unreadable")
+
+
+def _decode_truncated(body: bytes, encoding: str) -> str:
+    """Strict decoding that forgives a file cut off inside its last character."""
+    try:
+        return body.decode(encoding)
+    except UnicodeDecodeError as exc:
+        if exc.end == len(body) and exc.start >= len(body) - 3 and exc.reason in (
+                "unexpected end of data", "truncated data"):
+            return body[:exc.start].decode(encoding)
+        raise
 
 
 def decode(raw: bytes) -> Decoded:
@@ -140,12 +219,16 @@ def decode(raw: bytes) -> Decoded:
     body, bom_encoding = _strip_bom(raw)
     if bom_encoding:
         try:
-            text = body.decode(bom_encoding)
+            text = _decode_truncated(body, bom_encoding)
         except UnicodeDecodeError:
             if bom_encoding != "utf-8":
                 raise DecodeError("undecodable", f"byte-order mark says {bom_encoding}, but the bytes do not decode") from None
             text = UnicodeDammit.detwingle(body).decode("utf-8", errors="replace")
         return _finish(text, bom_encoding)
+    unpadded = body.rstrip(b"\x00")
+    if len(body) - len(unpadded) >= 4 and unpadded.count(0) * 10 <= len(unpadded):
+        # Text followed by NUL padding (a preallocated file cut short), not UTF-16.
+        body = unpadded
     if body.count(0) * 10 > len(body):
         utf16 = _utf16_without_bom(body)
         if not utf16:
@@ -155,12 +238,18 @@ def decode(raw: bytes) -> Decoded:
         except UnicodeDecodeError as exc:
             raise DecodeError("undecodable", f"looks like {utf16} without a BOM but does not decode: {exc.reason}") from None
     try:
-        return _finish(body.decode("utf-8"), "utf-8")
+        return _finish(_decode_truncated(body, "utf-8"), "utf-8")
     except UnicodeDecodeError:
         pass
     if _mostly_utf8(body):
         # detwingle repairs Windows-1252 bytes that sit between UTF-8 sequences; a
         # stray byte that looks like a UTF-8 lead byte is left to the error handler.
+        fixed = UnicodeDammit.detwingle(body)
+        return _finish(fixed.decode("utf-8", errors=_CP1252_FALLBACK), "utf-8+windows-1252")
+    chinese = _chinese(body)
+    if chinese:
+        return _finish(*chinese)
+    if _stray_windows_1252(body):
         fixed = UnicodeDammit.detwingle(body)
         return _finish(fixed.decode("utf-8", errors=_CP1252_FALLBACK), "utf-8+windows-1252")
     dammit = UnicodeDammit(body, is_html=False)
@@ -178,6 +267,6 @@ def decode(raw: bytes) -> Decoded:
 def _finish(text: str, encoding: str) -> Decoded:
     _check_textual(text, encoding)
     text = _clean_text(text)
-    if not text.strip():
+    if not _INVISIBLE.sub("", text).strip():
         raise DecodeError("empty", "the file holds only whitespace or control characters")
     return Decoded(text=text, encoding=encoding)

@@ -2,12 +2,17 @@
 
 Parsing is lxml (libxml2), never BeautifulSoup: this is the hot path. The tree
 is walked iteratively (``iterwalk``), so 100,000-deep nesting cannot exhaust the
-Python stack. What is removed and why is recorded as ``(rule, snippet)`` pairs
-when a trace list is passed in, for ``news-etl inspect``.
+Python stack. libxml2 stops reading a document nested deeper than 2,048
+elements, which would silently lose the rest of the article: such a document is
+flattened (:func:`_flatten`) and parsed again. DTD declarations in a body are
+dropped before parsing, and libxml2 never expands entities, so an "entity bomb"
+stays the size it was. What is removed and why is recorded as ``(rule, snippet)``
+pairs when a trace list is passed in, for ``news-etl inspect``.
 """
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -15,7 +20,7 @@ import lxml.html
 from lxml import etree
 
 from transforms.records import Image
-from transforms.text import normalize_inline, unescape_leftovers
+from transforms.text import CONTROL_CHARS, normalize_inline, strip_markup, unescape_leftovers
 
 # Elements whose content is never article text.
 DROP_TAGS = frozenset({
@@ -38,9 +43,31 @@ _CAPTION_HINT = re.compile(r"caption|wp-caption|img-desc|pic-desc|photo-desc", r
 _NOT_ARTICLE_IMAGE = re.compile(r"\.md\.png$|icon-zoom|GetPic\.aspx|klinepic|/pixel|spacer\.gif|blank\.gif|qrcode|/icons?/", re.I)
 _FILENAME_ALT = re.compile(r"^(?:image|img|pic|photo)?[\w.-]*\.(?:png|jpe?g|gif|webp)$|^(?:image|img|pic)$", re.I)
 
-_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, recover=True,
-                           remove_blank_text=False, default_doctype=False)
-_PARSER.set_element_class_lookup(lxml.html.HtmlElementClassLookup())
+# Elements without content, and elements whose content is raw text (never markup).
+_VOID_TAGS = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+                        "track", "wbr", "news-etl-image", "keygen", "isindex", "basefont", "frame"})
+_RAWTEXT = re.compile(r"<(script|style|textarea|title|xmp|iframe|noembed|noframes|noscript|plaintext|template)\b"
+                      r"[^>]*>.*?(?:</\1\s*>|\Z)", re.I | re.S)
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)[^<>]*>")
+_DECLARATION = re.compile(r"<!(?:DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)\b", re.I)
+# Nesting kept by the flattening fallback: far below libxml2's limit.
+_FLAT_DEPTH = 200
+_LOCAL = threading.local()
+
+
+def _parser() -> etree.HTMLParser:
+    """One parser per thread, so that its error log is this thread's own.
+
+    ``huge_tree`` lifts libxml2's 10 MB limit on one text node or attribute (the
+    per-file size limit bounds memory instead); depth stays limited to 2,048.
+    """
+    parser = getattr(_LOCAL, "parser", None)
+    if parser is None:
+        parser = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, recover=True,
+                                  remove_blank_text=False, default_doctype=False, huge_tree=True)
+        parser.set_element_class_lookup(lxml.html.HtmlElementClassLookup())
+        _LOCAL.parser = parser
+    return parser
 
 
 @dataclass
@@ -75,14 +102,116 @@ def _is_pixel(img: etree._Element) -> bool:
     return bool(re.search(r"(?:width|height)\s*:\s*[01](?:px)?\b", style))
 
 
+def _strip_declarations(html: str) -> str:
+    """Drop ``<!DOCTYPE … [ internal subset ]>`` and ``<!ENTITY …>`` declarations (linear time)."""
+    out: list[str] = []
+    pos = 0
+    while True:
+        m = _DECLARATION.search(html, pos)
+        if not m:
+            break
+        out.append(html[pos:m.start()])
+        gt = html.find(">", m.end())
+        bracket = html.find("[", m.end(), gt if gt != -1 else len(html))
+        if m.group(0).upper() == "<!DOCTYPE" and bracket != -1:
+            close = html.find("]", bracket)
+            gt = html.find(">", close) if close != -1 else -1
+        if gt == -1:  # never closed: keep the rest as it is
+            pos = m.start()
+            break
+        pos = gt + 1
+    out.append(html[pos:])
+    return "".join(out)
+
+
+def _flatten(html: str, keep_depth: int = _FLAT_DEPTH) -> str:
+    """Markup with at most ``keep_depth`` open elements, the text all kept.
+
+    Raw-text elements (scripts, styles …) go first, content and all. Past the
+    depth limit, an element of :data:`DROP_TAGS` is dropped with its content;
+    any other tag is dropped, a block tag leaving one ``<br>`` so blocks stay apart.
+    """
+    html = _RAWTEXT.sub("", html)
+    out: list[str] = []
+    depth = 0
+    skip_until: int | None = None
+    pos = 0
+    broken = False  # the last thing written is a <br> (no text since)
+
+    def text(piece: str) -> None:
+        nonlocal broken
+        if piece:
+            out.append(piece)
+            broken = broken and not piece.strip()
+
+    def tag(markup: str) -> None:
+        nonlocal broken
+        out.append(markup)
+        broken = False
+
+    def line_break() -> None:
+        nonlocal broken
+        if not broken:
+            out.append("<br>")
+            broken = True
+
+    for m in _TAG.finditer(html):
+        closing, name = m.group(1) == "/", m.group(2).lower()
+        if skip_until is None:
+            text(html[pos:m.start()])
+        pos = m.end()
+        if name in _VOID_TAGS or m.group(0).endswith("/>"):
+            if skip_until is None:
+                tag(m.group(0))
+            continue
+        if closing:
+            depth = max(0, depth - 1)
+            if skip_until is not None:
+                if depth <= skip_until:
+                    skip_until = None
+                continue
+            if depth < keep_depth:
+                tag(m.group(0))
+            elif name in BLOCK_TAGS:
+                line_break()
+            continue
+        depth += 1
+        if skip_until is not None:
+            continue
+        if depth <= keep_depth:
+            tag(m.group(0))
+        elif name in DROP_TAGS:
+            skip_until = depth - 1
+        elif name in BLOCK_TAGS:
+            line_break()
+    if skip_until is None:
+        text(html[pos:])
+    return "".join(out)
+
+
+def _parse_once(html: str) -> tuple[etree._Element | None, bool]:
+    """The tree, and whether libxml2 gave up on too deep a nesting."""
+    parser = _parser()
+    try:
+        root = lxml.html.document_fromstring(html, parser=parser)
+    except (etree.ParserError, ValueError):
+        return None, False
+    too_deep = any("Excessive depth" in e.message for e in parser.error_log)
+    return root, too_deep
+
+
 def parse(html: str) -> etree._Element | None:
     """Parse an HTML fragment or page; None when there is nothing to parse."""
     if not html.strip():
         return None
-    try:
-        return lxml.html.document_fromstring(html, parser=_PARSER)
-    except (etree.ParserError, ValueError):
-        return None
+    if "<!" in html:
+        html = _strip_declarations(html)
+    root, too_deep = _parse_once(html)
+    if too_deep:
+        root, too_deep = _parse_once(_flatten(html))
+        if too_deep:  # the flattening could not tame it: text and line breaks only
+            root, _ = _parse_once(_flatten(html, keep_depth=0))
+    return root
 
 
 def prune(root: etree._Element, site_xpaths: Iterable[str], trace: list[tuple[str, str]] | None,
@@ -172,6 +301,9 @@ def blocks(root: etree._Element) -> list[Block]:
         raw = "".join(buf)
         buf.clear()
         raw = unescape_leftovers(raw)
+        if "<" in raw:  # markup that was escaped in the source (``&lt;script&gt;``) is still markup
+            raw = strip_markup(raw)
+        raw = CONTROL_CHARS.sub("", raw)
         text = normalize_inline(raw)
         share = min(1.0, link_chars[0] / max(1, len(re.sub(r"\s+", "", raw))))
         link_chars[0] = 0

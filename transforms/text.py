@@ -11,9 +11,24 @@ from __future__ import annotations
 import html
 import re
 
+import lxml.html.defs
+
 _WS_RUN = re.compile(r"[\s\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]+")
 _INVISIBLE = re.compile(r"[\u00ad\u200c\u200d\u2060\ufffc]")
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+# A chain of escaped ampersands (``&amp;amp;amp;lt;``) is one ampersand: collapsing the
+# chain in one pass keeps decoding linear however deep the escaping goes.
+_AMP_CHAIN = re.compile(r"&(?:(?:amp|AMP);?|#0*38(?:;|(?![0-9]))|#[xX]0*26(?:;|(?![0-9a-fA-F])))+")
+# C0 controls other than tab, newline and carriage return, DEL, and C1 controls.
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# HTML element names: markup made of them is never text, even when the source escaped it.
+HTML_TAG_NAMES = frozenset(lxml.html.defs.tags) | {
+    "main", "template", "dialog", "picture", "frame", "noframes", "noembed", "xmp", "plaintext", "nobr", "image",
+    "slot", "data", "search", "listing", "multicol", "spacer", "bgsound", "ok"}
+_RAWTEXT_OPEN = re.compile(r"<(script|style|iframe|noscript|textarea|xmp|template|noembed|noframes)\b[^<>]*>", re.I)
+_RAWTEXT_CLOSE = {name: re.compile(rf"</{name}\s*>", re.I) for name in (
+    "script", "style", "iframe", "noscript", "textarea", "xmp", "template", "noembed", "noframes")}
+_MARKUP = re.compile(r"</?\s*([A-Za-z][A-Za-z0-9-]*)\b[^<>]*>")
 _CLOSERS = set(".,;:!?)]}%'\"")
 _OPENERS = set("([{")
 
@@ -61,23 +76,69 @@ def normalize_inline(text: str, keep_typed_spaces: bool = False) -> str:
 
 
 def unescape_leftovers(text: str) -> str:
-    """Decode entities that survived parsing (double-escaped ``&amp;nbsp;``)."""
-    if "&" not in text or not _ENTITY.search(text):
+    """Decode entities that survived parsing (double-escaped ``&amp;nbsp;``), to the end.
+
+    The result has nothing left that :func:`html.unescape` would change.
+    """
+    if "&" not in text:
         return text
-    for _ in range(3):
-        decoded = html.unescape(text)
+    for _ in range(5):
+        decoded = html.unescape(_AMP_CHAIN.sub("&", text))
         if decoded == text:
             break
         text = decoded
     return text
 
 
+def _drop_rawtext(text: str) -> str:
+    """Remove ``<script>…</script>``-like elements with their content, in linear time."""
+    out: list[str] = []
+    pos = 0
+    closed: set[str] = set()  # names with no closing tag left after ``pos``
+    for m in _RAWTEXT_OPEN.finditer(text):
+        name = m.group(1).lower()
+        if m.start() < pos or name in closed:
+            continue
+        end = _RAWTEXT_CLOSE[name].search(text, m.end())
+        if end is None:
+            closed.add(name)
+            continue
+        out.append(text[pos:m.start()])
+        pos = end.end()
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def strip_markup(text: str) -> str:
+    """Remove HTML tags that survived as text (``<script>…</script>``, ``<p onclick=…>``).
+
+    Only tags of HTML element names go, so ``<蒙特利尔议定书>`` and ``a <b`` stay.
+    Scripts and styles go with their content. Repeated until nothing is left, so a
+    tag cannot be assembled from the pieces of others (``<scr<b>ipt>``).
+    """
+    def tag(m: re.Match[str]) -> str:
+        return "" if m.group(1).lower() in HTML_TAG_NAMES else m.group(0)
+
+    for _ in range(8):
+        stripped = _MARKUP.sub(tag, _drop_rawtext(text))
+        if stripped == text:
+            return text
+        text = stripped
+    # Still markup after eight rounds: only an attack nests tags so deep. Drop the brackets.
+    return text if not _MARKUP.search(text) else text.replace("<", "").replace(">", "")
+
+
 def normalize_title(title: str | None) -> str | None:
     """Titles: entities decoded, every whitespace run one space, trimmed."""
     if title is None:
         return None
-    title = unescape_leftovers(str(title))
-    title = re.sub(r"</?[A-Za-z][^>]{0,200}>", "", title)
+    title = strip_markup(unescape_leftovers(str(title)))
+    for _ in range(8):
+        stripped = re.sub(r"</?[A-Za-z][^>]{0,200}>", "", title)
+        if stripped == title:
+            break
+        title = stripped
+    title = CONTROL_CHARS.sub("", title)
     title = _WS_RUN.sub(" ", _INVISIBLE.sub("", title)).strip()
     title = title.replace("**", "").strip()
     return title or None

@@ -1,75 +1,176 @@
 """Jekyll posts (the finance mirror): YAML front matter, HTML body, link footer.
 
-Front matter is parsed by python-frontmatter with ``yaml.SafeLoader`` only, so a
-hostile ``!!python/object`` tag is an error, never an executed constructor.
+Front matter is untrusted. It is parsed with a loader derived from
+``yaml.SafeLoader`` that constructs nothing it does not know: an unknown tag
+(``!!python/object/apply:os.system``) becomes null, never a call; aliases are
+refused (no "billion laughs" expansion); a timestamp that is not a real date
+stays a string; duplicate keys keep the last value, as Jekyll does, and are
+noted in ``rules_fired``. A header without its closing ``---`` ends at the first
+line that is not YAML. Invalid YAML falls back to plain ``key: value`` lines.
 """
 from __future__ import annotations
 
 import datetime as dt
 import re
 
-import frontmatter
 import yaml
 
 from transforms.layouts.base import Envelope
-from transforms.metadata import parse_datetime
+from transforms.metadata import MAX_YEAR, MIN_YEAR, parse_datetime
 from transforms.sites import is_share_url
 
 NAME = "jekyll"
 _OPEN = re.compile(r"\A\ufeff?\s*---[ \t]*\n")
-_CLOSE = re.compile(r"^---[ \t]*$", re.M)
+_CLOSE_LINE = re.compile(r"---[ \t]*\n?")
 _KEY_LINE = re.compile(r"^(?P<key>[A-Za-z_][\w-]*)\s*:\s*(?P<value>.*)$", re.M)
+# Lines that can belong to a YAML header: blank, indented, comments, list items, ``key: value``.
+_YAMLISH = re.compile(r"(?:[ \t]*|[ \t]+\S.*|#.*|-(?:[ \t].*)?|[^\s<#-][^\n]*?:(?:[ \t].*)?|\.\.\.[ \t]*)\n?")
+_LINE = re.compile(r"[^\n]*\n?")
 # Footer lines: <http://...> autolinks and [返回…](…)｜[返回首页](…) navigation.
 _AUTOLINK = re.compile(r"^[ \t]*<(?P<url>https?://[^>\s]+)>[ \t]*$", re.M)
 _BACK_LINKS = re.compile(r"^[ \t]*\[返回[^\]]*\]\([^)]*\).*$", re.M)
+# At most this many categories or tags are kept from one header.
+_MAX_LIST = 100
+
+
+def _header(text: str) -> tuple[str, str, bool] | None:
+    """``(header, content, terminated)`` for a file that opens with ``---``.
+
+    The header runs to the closing ``---``; when a line before it cannot be
+    YAML (the body of a post whose closing line is missing), it ends there.
+    """
+    m = _OPEN.match(text)
+    if not m:
+        return None
+    pos = m.end()
+    while pos < len(text):
+        line = _LINE.match(text, pos)
+        end = line.end()
+        if _CLOSE_LINE.fullmatch(line.group(0)):
+            return text[m.end():pos], text[end:], True
+        if not _YAMLISH.fullmatch(line.group(0)):
+            break
+        pos = end
+    return text[m.end():pos], text[pos:], False
 
 
 def detect(text: str) -> bool:
-    if not _OPEN.match(text):
-        return False
-    rest = text[_OPEN.match(text).end():]
-    return bool(_CLOSE.search(rest)) and bool(_KEY_LINE.search(rest[: _CLOSE.search(rest).start()]))
+    parts = _header(text)
+    return bool(parts) and bool(_KEY_LINE.search(parts[0]))
+
+
+class _HeaderLoader(yaml.SafeLoader):
+    """SafeLoader that ignores unknown tags, refuses aliases and notes duplicate keys."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.ignored_tags: list[str] = []
+        self.duplicate_keys: list[str] = []
+
+    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, "aliases are not allowed in front matter",
+                                              event.start_mark)
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node, deep=False):  # type: ignore[no-untyped-def]
+        if isinstance(node, yaml.MappingNode):
+            seen: set[object] = set()
+            for key_node, _ in node.value:
+                if isinstance(key_node, yaml.ScalarNode):
+                    key = key_node.value
+                    if key in seen:
+                        self.duplicate_keys.append(str(key)[:40])
+                    seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _ignore_tag(loader: _HeaderLoader, tag_suffix_or_node, node=None):  # type: ignore[no-untyped-def]
+    """Unknown tags (``!!python/object/apply:…``) become null; nothing is constructed."""
+    node = node if node is not None else tag_suffix_or_node
+    loader.ignored_tags.append(str(node.tag)[:80])
+    return None
+
+
+def _timestamp_or_string(loader: _HeaderLoader, node: yaml.Node) -> object:
+    """A timestamp-shaped scalar that is not a real date (``2022-13-45``) stays a string."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError):
+        return loader.construct_scalar(node)
+
+
+_HeaderLoader.add_constructor(None, _ignore_tag)
+_HeaderLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_string)
 
 
 def _load_front_matter(text: str, rules: list[str]) -> tuple[dict, str]:
     """Parse the header safely; fall back to ``key: value`` lines when YAML fails."""
-    handler = frontmatter.YAMLHandler()
+    header, content, terminated = _header(text)  # type: ignore[misc]
+    if not terminated:
+        rules.append("front_matter_unterminated")
+    loader = _HeaderLoader(header)
     try:
-        fm, content = handler.split(text.lstrip("\ufeff"))
-        data = yaml.load(fm, Loader=yaml.SafeLoader)
+        data = loader.get_single_data()
         if not isinstance(data, dict):
             raise yaml.YAMLError("front matter is not a mapping")
-        return data, content
     except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
         rules.append(f"front_matter_invalid:{type(exc).__name__}")
-        m = _OPEN.match(text)
-        rest = text[m.end():]
-        close = _CLOSE.search(rest)
-        header, content = rest[: close.start()], rest[close.end():]
-        data = {k.group("key"): k.group("value").strip().strip("'\"") for k in _KEY_LINE.finditer(header)}
+        # Tagged, anchored or aliased values are YAML this fallback does not understand: skipped.
+        data = {k.group("key"): k.group("value").strip().strip("'\"") for k in _KEY_LINE.finditer(header)
+                if not k.group("value").lstrip().startswith(("!", "&", "*"))}
         return data, content
+    finally:
+        loader.dispose()
+    rules += [f"front_matter_tag_ignored:{t}" for t in dict.fromkeys(loader.ignored_tags)]
+    rules += [f"front_matter_duplicate_key:{k}" for k in dict.fromkeys(loader.duplicate_keys)]
+    return data, content
+
+
+def _scalar(value: object) -> bool:
+    return isinstance(value, (str, int, float, dt.date))
 
 
 def _as_list(value: object) -> list[str]:
+    """Categories or tags: scalars only (nested lists and mappings are dropped), at most 100."""
     if value is None:
         return []
     if isinstance(value, (list, tuple)):
-        return [str(v).strip() for v in value if v is not None and str(v).strip()]
-    return [v for v in str(value).split() if v]
+        items = [str(v).strip() for v in value[:_MAX_LIST] if _scalar(v) and not isinstance(v, bool)]
+        return [v for v in items if v]
+    if not _scalar(value) or isinstance(value, bool):
+        return []
+    return [v for v in str(value).split() if v][:_MAX_LIST]
 
 
-def _as_title(value: object) -> str | None:
-    if value is None or isinstance(value, (dict, list)):
-        return None
-    return str(value)
+def _raw_value(header: str, key: str) -> str | None:
+    """The value of the last ``key:`` line as written (the one YAML keeps)."""
+    values = [m.group("value") for m in _KEY_LINE.finditer(header) if m.group("key") == key]
+    return (values[-1].strip().strip("'\"") or None) if values else None
+
+
+def _as_title(value: object, header: str) -> str | None:
+    """A string title as is; a number or date (``title: 2022``) as the header wrote it; else null."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bool, int, float, dt.date)):
+        return _raw_value(header, "title") or str(value)
+    return None
+
+
+def _plausible(value: dt.datetime) -> dt.datetime | None:
+    """Dates outside the plausible window (year 1 or 9999, whose UTC form overflows) are damage."""
+    return value if MIN_YEAR <= value.year <= MAX_YEAR else None
 
 
 def _as_datetime(value: object) -> dt.datetime | None:
+    china = dt.timezone(dt.timedelta(hours=8))
     if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.timezone(dt.timedelta(hours=8)))
-    if isinstance(value, dt.date):
-        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone(dt.timedelta(hours=8)))
-    if value is None:
+        return _plausible(value if value.tzinfo else value.replace(tzinfo=china))
+    if isinstance(value, dt.date):  # midnight China time that day
+        return _plausible(dt.datetime(value.year, value.month, value.day, tzinfo=china))
+    if value is None or not _scalar(value) or isinstance(value, bool):
         return None
     return parse_datetime(str(value))
 
@@ -77,6 +178,7 @@ def _as_datetime(value: object) -> dt.datetime | None:
 def split(text: str) -> Envelope:
     rules: list[str] = []
     data, content = _load_front_matter(text, rules)
+    header = _header(text)[0]  # type: ignore[index]
     url = share = None
     for m in _AUTOLINK.finditer(content):
         link = m.group("url")
@@ -89,7 +191,7 @@ def split(text: str) -> Envelope:
     return Envelope(
         layout=NAME,
         body=body,
-        title=_as_title(data.get("title")),
+        title=_as_title(data.get("title"), header),
         url=url,
         share_url=share,
         published=published,
