@@ -252,13 +252,8 @@ def _strip_leading(blocks: list[Block], title: str | None, f: BlockFindings,
                 changed = True
                 break
         m = _PAREN_HEAD.match(b.text)
-        if m and (_TEAM_CREDIT.fullmatch(m.group(0).strip()) or _LEADING_REPRINT.fullmatch(m.group(0).strip())) \
-                and len(m.group("inner")) <= 30:
-            f.fire("leading_byline", m.group(0))
-            b.text = b.text[m.end():].lstrip()
-            b.spaced = b.spaced[_offset(b.spaced, m.group(0)):].lstrip()
-            changed = True
-        elif m and f.take_credit(m.group(0)):
+        if m and (f.take_credit(m.group(0)) or (len(m.group("inner")) <= 30 and (
+                _TEAM_CREDIT.fullmatch(m.group(0).strip()) or _LEADING_REPRINT.fullmatch(m.group(0).strip())))):
             f.fire("leading_byline", m.group(0))
             b.text = b.text[m.end():].lstrip()
             b.spaced = b.spaced[_offset(b.spaced, m.group(0)):].lstrip()
