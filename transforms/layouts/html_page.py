@@ -1,8 +1,25 @@
-"""Fallback for a whole HTML page of an unknown layout: metadata from ``<head>``."""
+"""Fallback for a whole HTML page of an unknown layout: metadata from ``<head>``,
+the article from a text-density main-content detector.
+
+Only files that no specific layout recognises reach this module, so nothing here
+changes the results for the known layouts. Two cases:
+
+- a mirror page whose ``### title`` line is empty (a damaged or older copy): it
+  is handed to the mirror layout, with no title;
+- a generic HTML news page: the title from ``og:title``/``<title>``/``<h1>``, the
+  URL from ``og:url``/canonical, the date from ``<meta>`` or ``<time datetime>``,
+  and the body reduced to the block container with the most paragraph text and
+  the least link text (navigation, sidebars, related links and footers score
+  low). Records that used it carry the rule ``fallback_extractor``.
+"""
 from __future__ import annotations
 
 import re
 
+import lxml.html
+from lxml import etree
+
+from transforms.layouts import mirror
 from transforms.layouts.base import Envelope
 from transforms.metadata import parse_datetime
 
@@ -14,6 +31,25 @@ _TITLE = re.compile(r"<title[^>]*>(?P<t>.*?)</title>", re.I | re.S)
 _CANONICAL = re.compile(r"""<link\s+[^>]*rel=["']canonical["'][^>]*>""", re.I)
 _TITLE_SUFFIX = re.compile(r"\s*[|｜_–—-]\s*[^|｜_–—-]{1,30}$")
 _DATE_KEYS = ("article:published_time", "og:published_time", "pubdate", "publishdate", "date", "dc.date", "datepublished")
+_TIME_ELEMENT = re.compile(r"""<time\b[^>]*\bdatetime\s*=\s*["']([^"']{8,40})["']""", re.I)
+# A mirror page whose title line is empty: "### \n-----".
+_UNTITLED_MIRROR = re.compile(r"\A\ufeff?\s*#{1,4}[ \t]*\n[ \t]*[-=]{3,}[ \t]*\n")
+_FULL_PAGE = re.compile(r"<(?:html|body)\b", re.I)
+
+# Main-content detection ------------------------------------------------------
+_NEVER_CONTENT = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "svg", "button",
+                  "select", "template")
+_CANDIDATE_TAGS = frozenset({"div", "article", "section", "main", "td", "body"})
+_GOOD_HINT = re.compile(r"article|content|post|entry|story|main|body|text|detail|正文", re.I)
+_BAD_HINT = re.compile(r"comment|sidebar|side|footer|foot|nav|menu|related|share|social|promo|recommend|advert|(?:^|[\s_-])ads?(?:$|[\s_-])"
+                       r"|banner|breadcrumb|widget|popular|hot|tags?(?:$|[\s_-])|subscribe|copyright", re.I)
+# Inside the article container: the date/author line, share and tool bars.
+_META_HINT = re.compile(r"(?:^|[\s_-])(?:meta|byline|author|date|time|info|source|share|tools?|social|print)(?:$|[\s_-])", re.I)
+_CJK_OR_WORD = re.compile(r"[\u4e00-\u9fff]|[A-Za-z0-9]+")
+_SENTENCE_PUNCT = re.compile(r"[，。、；！？,.;!?]")
+_PARSER = etree.HTMLParser(remove_comments=True, no_network=True, recover=True)
+_PARSER.set_element_class_lookup(lxml.html.HtmlElementClassLookup())
+MIN_MAIN_CHARS = 40
 
 
 def detect(text: str) -> bool:
@@ -24,26 +60,140 @@ def _attrs(tag: str) -> dict[str, str]:
     return {k.lower(): v.strip("\"'") for k, v in _ATTR.findall(tag)}
 
 
+def _text_len(s: str) -> int:
+    """Reading length: one per CJK character, one per Latin word or number."""
+    return len(_CJK_OR_WORD.findall(s))
+
+
+def _hints(el: etree._Element) -> str:
+    return f"{el.get('class', '')} {el.get('id', '')} {el.get('itemprop', '')} {el.get('role', '')}"
+
+
+def _link_density(el: etree._Element) -> float:
+    total = _text_len(el.text_content())
+    if not total:
+        return 1.0
+    linked = sum(_text_len(a.text_content()) for a in el.iter("a"))
+    return min(1.0, linked / total)
+
+
+def main_content(html: str) -> tuple[etree._Element, etree._Element] | None:
+    """The page root and the container most likely to hold the article, or None.
+
+    Readability-style scoring: every paragraph (``<p>``, or a ``<div>``/``<td>`` of
+    bare text) gives its parent its reading length plus a bonus per clause, and its
+    grandparent half of that; a container's score is scaled by (1 - link density)
+    and by class/id hints (``article``, ``content`` up; ``sidebar``, ``related``,
+    ``footer`` down).
+    """
+    try:
+        root = lxml.html.document_fromstring(html, parser=_PARSER)
+    except (etree.ParserError, ValueError):
+        return None
+    for el in list(root.iter(*_NEVER_CONTENT)):
+        parent = el.getparent()
+        if parent is not None:
+            el.drop_tree()
+    for el in list(root.iter()):
+        if isinstance(el.tag, str) and el.get("role") in ("navigation", "banner", "contentinfo", "complementary"):
+            el.drop_tree()
+    scores: dict[etree._Element, float] = {}
+    for p in root.iter("p", "pre", "blockquote", "div", "td", "li"):
+        if p.tag in ("div", "td", "li") and any(isinstance(c.tag, str) and c.tag in ("p", "div", "table", "ul", "ol") for c in p):
+            continue  # a container, not a paragraph
+        text = p.text_content()
+        n = _text_len(text)
+        if n < 10:
+            continue
+        if _link_density(p) > 0.5:
+            continue
+        value = 1 + n / 25 + len(_SENTENCE_PUNCT.findall(text))
+        parent = p.getparent()
+        for ancestor, share in ((parent, 1.0), (parent.getparent() if parent is not None else None, 0.5)):
+            if ancestor is not None and isinstance(ancestor.tag, str) and ancestor.tag in _CANDIDATE_TAGS:
+                scores[ancestor] = scores.get(ancestor, 0.0) + value * share
+    if not scores:
+        return None
+
+    def final(el: etree._Element) -> float:
+        hints = _hints(el)
+        factor = 1.0
+        if _GOOD_HINT.search(hints):
+            factor *= 1.25
+        if _BAD_HINT.search(hints):
+            factor *= 0.3
+        return scores[el] * factor * (1 - _link_density(el))
+
+    best = max(scores, key=final)
+    if final(best) <= 0 or _text_len(best.text_content()) < MIN_MAIN_CHARS:
+        return None
+    # The article may be split over sibling containers under one parent: take the parent
+    # when a sibling scores nearly as well.
+    parent = best.getparent()
+    if parent is not None and parent.tag in _CANDIDATE_TAGS and parent.tag != "body":
+        siblings = [s for s in parent if s is not best and s in scores]
+        if any(final(s) >= 0.5 * final(best) for s in siblings) and _link_density(parent) < 0.3:
+            best = parent
+    for el in list(best.iter()):
+        if el is best or not isinstance(el.tag, str) or el.getparent() is None:
+            continue
+        if el.tag == "time" or (_META_HINT.search(_hints(el)) and _text_len(el.text_content()) <= 60):
+            el.drop_tree()  # "海湾日报 2021年6月18日", share bars, author boxes
+    return root, best
+
+
+def _first_h1(root: etree._Element) -> str | None:
+    for h in root.iter("h1"):
+        t = re.sub(r"\s+", " ", h.text_content()).strip()
+        if t:
+            return t
+    return None
+
+
+def _untitled_mirror(text: str) -> Envelope:
+    m = _UNTITLED_MIRROR.match(text)
+    env = mirror.split("### untitled\n---\n" + text[m.end():])
+    env.title = None
+    env.rules_fired.insert(0, "mirror:untitled")
+    return env
+
+
 def split(text: str) -> Envelope:
+    if _UNTITLED_MIRROR.match(text):
+        return _untitled_mirror(text)
+    head = text[:200000]
     meta: dict[str, str] = {}
-    for tag in _META.findall(text[:200000]):
+    for tag in _META.findall(head):
         a = _attrs(tag)
         key = (a.get("property") or a.get("name") or a.get("itemprop") or "").lower()
         if key and "content" in a:
             meta.setdefault(key, a["content"])
     title = meta.get("og:title")
     if not title:
-        t = _TITLE.search(text[:200000])
+        t = _TITLE.search(head)
         title = _TITLE_SUFFIX.sub("", t.group("t")) if t else None
     url = meta.get("og:url")
     if not url:
-        c = _CANONICAL.search(text[:200000])
+        c = _CANONICAL.search(head)
         url = _attrs(c.group(0)).get("href") if c else None
-    published = None
+    published, date_source = None, None
     for key in _DATE_KEYS:
         if meta.get(key):
             published = parse_datetime(meta[key])
             if published:
+                date_source = "meta"
                 break
-    return Envelope(layout=NAME, body=text, title=title, url=url, published=published,
-                    date_source="meta" if published else None)
+    if published is None:
+        t = _TIME_ELEMENT.search(text)
+        published = parse_datetime(t.group(1)) if t else None
+        date_source = "time_element" if published else None
+    body, rules = text, []
+    if _FULL_PAGE.search(head):
+        found = main_content(text)
+        if found is not None:
+            root, best = found
+            title = title or _first_h1(root)
+            body = etree.tostring(best, encoding="unicode", method="html")
+            rules.append("fallback_extractor")
+    return Envelope(layout=NAME, body=body, title=title, url=url, published=published, date_source=date_source,
+                    rules_fired=rules)
