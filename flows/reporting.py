@@ -1,0 +1,305 @@
+"""What a run did, for people: the report table, Prefect artifacts, reject
+warnings and the terminal progress bar.
+
+One list of rows (section, item, value) built from the
+:class:`~flows.report.RunSummary` is both the table artifact every run leaves
+in Prefect and the table ``news-etl run`` prints, so the UI and the terminal
+show the same numbers. The markdown artifact summarises the run with links to
+the output.
+"""
+from __future__ import annotations
+
+import io
+import logging
+import sys
+import time
+from collections.abc import Sequence
+
+from flows.assets import location
+from flows.report import RunSummary
+
+TABLE_KEY = "news-etl-run-report"
+MARKDOWN_KEY = "news-etl-run-summary"
+# Sections of the printed table longer than this end in one "other (N)" row.
+PRINT_LIMIT = 20
+REJECT_WARNINGS_PER_BATCH = 10
+
+_progress_enabled = False
+
+
+# -- the report --------------------------------------------------------------
+def _breakdown(section: str, counts: dict[str, int], limit: int | None, sort_keys: bool = False) -> list[dict]:
+    items = sorted(counts.items()) if sort_keys else sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    if limit is not None and len(items) > limit:
+        rest = items[limit - 1:]
+        items = [*items[:limit - 1], (f"other ({len(rest)})", sum(v for _, v in rest))]
+    if not items:
+        return [{"section": section, "item": "(none)", "value": 0}]
+    return [{"section": section, "item": k, "value": v} for k, v in items]
+
+
+def date_coverage(months: dict[str, int]) -> dict[str, str | int]:
+    dated = sorted(m for m in months if m != "undated")
+    return {
+        "first month": dated[0] if dated else "-",
+        "last month": dated[-1] if dated else "-",
+        "months with articles": len(dated),
+        "undated articles": months.get("undated", 0),
+    }
+
+
+def report_rows(s: RunSummary, limit: int | None = None) -> list[dict]:
+    """The run report as rows of ``section``, ``item``, ``value``.
+
+    Breakdowns (publisher, layout, reasons, dates, flags) cover the files
+    cleaned by this run; "dataset now" counts what the live version holds.
+    ``limit`` folds the tail of long breakdowns into one "other" row.
+    """
+    def section(name: str, items: dict) -> list[dict]:
+        return [{"section": name, "item": k, "value": v} for k, v in items.items()]
+
+    years: dict[str, int] = {}
+    for month, n in s.months.items():
+        year = month.split("-")[0]
+        years[year] = years.get(year, 0) + n
+    return [
+        *section("this run", {"inputs": s.inputs, "articles": s.articles, "rejects": s.rejects, "new": s.new,
+                              "changed": s.changed, "unchanged": s.unchanged, "gone but kept": s.missing,
+                              "removed": s.removed, "errors": s.errors}),
+        *section("dataset now", {"articles": s.articles_total, "linked as duplicates": s.duplicates_total,
+                                 "rejects": s.rejects_total}),
+        *_breakdown("articles by publisher", s.publishers, limit),
+        *_breakdown("articles by layout", s.layouts, limit),
+        *_breakdown("rejects by reason", s.reject_reasons, limit),
+        *section("date coverage", date_coverage(s.months)),
+        *_breakdown("articles by year", years, limit, sort_keys=True),
+        *_breakdown("quality flags", s.flags, limit),
+        *section("throughput", {"seconds": round(s.seconds, 2), "files/s": round(s.files_per_second, 1),
+                                "batches": s.batches, "workers": s.workers}),
+    ]
+
+
+def headline(s: RunSummary) -> str:
+    status = "all accounted for" if s.accounted else "COUNTS DO NOT ADD UP"
+    return f"run {s.run_id}: {s.inputs} inputs = {s.articles} articles + {s.rejects} rejects ({status}), {s.mode}"
+
+
+def format_report(s: RunSummary, limit: int | None = PRINT_LIMIT) -> str:
+    """The headline and the report table as plain text (CJK-width aware)."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column("section")
+    table.add_column("item", overflow="fold", max_width=60)
+    table.add_column("value", justify="right")
+    previous = None
+    for row in report_rows(s, limit):
+        if previous is not None and row["section"] != previous:
+            table.add_section()
+        table.add_row(row["section"] if row["section"] != previous else "", str(row["item"]), _fmt(row["value"]))
+        previous = row["section"]
+    buf = io.StringIO()
+    Console(file=buf, width=120, color_system=None, force_terminal=False, soft_wrap=False).print(table)
+    lines = [line.rstrip() for line in buf.getvalue().splitlines()]
+    return "\n".join([headline(s), *lines])
+
+
+def _fmt(value: object) -> str:
+    return f"{value:.1f}" if isinstance(value, float) else str(value)
+
+
+def output_links(s: RunSummary) -> dict[str, str]:
+    root = location(s.output_url)
+    return {"articles": f"{root}/articles", "rejects": f"{root}/rejects", "run log": f"{root}/_runs/{s.run_id}.json"}
+
+
+def markdown_report(s: RunSummary, top: int = 10) -> str:
+    links = output_links(s)
+    cov = date_coverage(s.months)
+    status = "all accounted for" if s.accounted else "**counts do not add up**"
+
+    def cell(text: object) -> str:
+        return str(text).replace("|", "\\|").replace("\n", " ")
+
+    def bullets(counts: dict[str, int]) -> list[str]:
+        items = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        lines = [f"| {cell(k)} | {v} |" for k, v in items[:top]]
+        if len(items) > top:
+            lines.append(f"| *{len(items) - top} more* | {sum(v for _, v in items[top:])} |")
+        return lines or ["| (none) | 0 |"]
+
+    return "\n".join([
+        f"# news-etl run `{s.run_id}`",
+        "",
+        f"**{s.inputs} inputs = {s.articles} articles + {s.rejects} rejects** ({status}); {s.mode}: "
+        f"{s.new} new, {s.changed} changed, {s.unchanged} unchanged, {s.missing} gone but kept, {s.removed} removed, "
+        f"{s.errors} errors.",
+        "",
+        f"{s.batches} batches on {s.workers} worker(s) in {s.seconds:.1f} s: **{s.files_per_second:.0f} files/s**.",
+        "",
+        "## Output",
+        "",
+        "| dataset | rows now | location |",
+        "|---|--:|---|",
+        f"| articles | {s.articles_total} ({s.duplicates_total} linked as duplicates) | "
+        f"[{links['articles']}]({links['articles']}) |",
+        f"| rejects | {s.rejects_total} | [{links['rejects']}]({links['rejects']}) |",
+        f"| run log | | [{links['run log']}]({links['run log']}) |",
+        "",
+        f"Input: `{location(s.input_url)}`",
+        "",
+        "## Cleaned this run",
+        "",
+        f"Dates: {cov['first month']} to {cov['last month']} ({cov['months with articles']} months with articles), "
+        f"{cov['undated articles']} undated.",
+        "",
+        "| rejects by reason | files |",
+        "|---|--:|",
+        *bullets(s.reject_reasons),
+        "",
+        "| articles by publisher | articles |",
+        "|---|--:|",
+        *bullets(s.publishers),
+        "",
+        "| articles by layout | articles |",
+        "|---|--:|",
+        *bullets(s.layouts),
+        "",
+        f"Every count is in the table artifact `{TABLE_KEY}`.",
+    ])
+
+
+def create_artifacts(s: RunSummary) -> None:
+    """The table and markdown artifacts of the current flow run.
+
+    A failure to create them is logged, not raised: the data is already
+    published and the run log written by then.
+    """
+    from prefect import get_run_logger
+    from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+    try:
+        create_table_artifact(report_rows(s), key=TABLE_KEY,
+                              description=f"news-etl run {s.run_id}: counts into {location(s.output_url)}")
+        create_markdown_artifact(markdown_report(s), key=MARKDOWN_KEY,
+                                 description=f"news-etl run {s.run_id} summary")
+    except Exception as exc:  # reporting must not fail a run whose data is published
+        get_run_logger().warning("could not create the run report artifacts: %s: %s", type(exc).__name__, exc)
+
+
+# -- reject warnings -----------------------------------------------------------
+def log_rejects(logger: logging.Logger | logging.LoggerAdapter, stage_url: str, result,
+                limit: int = REJECT_WARNINGS_PER_BATCH) -> None:
+    """One warning per rejected file of a batch (its path, reason and detail), up to ``limit``."""
+    if not result.rejects:
+        return
+    import pyarrow.parquet as pq
+
+    from flows.storage import join, open_root
+
+    rows: list[dict] = []
+    try:
+        fs, root = open_root(stage_url)
+        for part in (p for p in result.parts if p.startswith("rejects/")):
+            with fs.open(join(root, part), "rb") as fh:
+                rows += pq.read_table(fh, columns=["source_path", "reason", "detail"]).to_pylist()
+    except (OSError, ValueError):
+        rows = []
+    if not rows:
+        reasons = ", ".join(f"{k} {v}" for k, v in result.reject_reasons.items())
+        logger.warning("batch %d: %d file(s) rejected: %s", result.batch_no, result.rejects, reasons)
+        return
+    for r in rows[:limit]:
+        logger.warning("rejected %s: %s (%s)", r["source_path"], r["reason"], r["detail"][:200])
+    if len(rows) > limit:
+        logger.warning("batch %d: %d more file(s) rejected; every reject is in the rejects dataset", result.batch_no,
+                       len(rows) - limit)
+
+
+# -- progress --------------------------------------------------------------------
+def enable_progress(on: bool) -> None:
+    """Show a progress bar while batches run (the CLI turns it on for a terminal)."""
+    global _progress_enabled
+    _progress_enabled = on
+
+
+def wait_for(futures: Sequence, sizes: Sequence[int]) -> list:
+    """Results of ``futures`` in submission order; with the progress bar on, a
+    bar advances as each batch finishes (batches done / total, files/s).
+
+    The bar is decoration: if it cannot start, the run goes on without it.
+    """
+    bar = None
+    if _progress_enabled and futures:
+        try:
+            bar = ProgressBar(len(futures), sum(sizes))
+        except Exception:  # a terminal or theme problem must not fail a run
+            bar = None
+    if bar is not None:
+        from prefect.futures import as_completed
+
+        try:
+            for future in as_completed(list(futures)):
+                bar.advance(future.result().inputs)
+        finally:
+            bar.stop()
+    return [f.result() for f in futures]
+
+
+def _log_console():
+    """The rich console Prefect's console log handler prints to: the bar draws
+    on it, so log lines land above the bar instead of through it."""
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    for name in ("", "prefect", "prefect.flow_runs", "prefect.task_runs"):
+        for handler in logging.getLogger(name).handlers:
+            if isinstance(handler, PrefectConsoleHandler) and handler.stream in (sys.stderr, sys.__stderr__):
+                return handler.console
+    return None
+
+
+class ProgressBar:
+    """batches done / total, files done / total, files/s, elapsed time."""
+
+    def __init__(self, batches: int, files: int) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.theme import Theme
+
+        self.started = time.perf_counter()
+        self.done = 0
+        console = _log_console()
+        self._themed = console is not None
+        if console is None:
+            console = Console(file=sys.stderr)
+        else:  # Prefect's theme does not inherit rich's defaults, which the bar's styles need
+            console.push_theme(Theme(), inherit=True)
+        try:
+            self.progress = Progress(
+                TextColumn("cleaning"), BarColumn(), MofNCompleteColumn(), TextColumn("batches,"),
+                TextColumn("{task.fields[done]}/{task.fields[files]} files,"), TextColumn("{task.fields[rate]:.0f} files/s"),
+                TimeElapsedColumn(), console=console, transient=False, refresh_per_second=4)
+            self.task = self.progress.add_task("batches", total=batches, done=0, files=files, rate=0.0)
+            self.progress.start()
+        except Exception:
+            self._pop_theme(console)
+            raise
+        self.console = console
+
+    def advance(self, n_files: int) -> None:
+        self.done += n_files
+        rate = self.done / max(time.perf_counter() - self.started, 1e-6)
+        self.progress.update(self.task, advance=1, done=self.done, rate=rate)
+
+    def stop(self) -> None:
+        try:
+            self.progress.stop()
+        finally:
+            self._pop_theme(self.console)
+
+    def _pop_theme(self, console) -> None:
+        if self._themed:
+            self._themed = False
+            console.pop_theme()
