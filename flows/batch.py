@@ -14,8 +14,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from fsspec.implementations.local import LocalFileSystem
+
+from flows.storage import InputRejected, open_root, read_local, write_parquet
 from flows.storage import join as join_path
-from flows.storage import open_root, write_parquet
 from schemas import UNDATED_PARTITION, articles_table, partition_of, rejects_table
 from transforms import dedup, quality
 from transforms.pipeline import clean_document
@@ -115,7 +117,18 @@ def run_batch(input_url: str, staging_url: str, run_id: str, batch_no: int, rel_
 
 
 def _read(fs, path: str, rel: str, max_bytes: int | None) -> bytes | Reject:
-    """The file's bytes, or a reject when it is too large or cannot be read."""
+    """The file's bytes, or a reject when it is too large or cannot be read.
+
+    On a local disk the read is :func:`flows.storage.read_local`: symlinks
+    leading outside the input root are rejects, never followed, and special
+    files are never opened for reading.
+    """
+    if isinstance(fs, LocalFileSystem):
+        root = path[: len(path) - len(rel)].rstrip("/") or "/"
+        try:
+            return read_local(root, rel, max_bytes)
+        except InputRejected as exc:
+            return Reject(rel, "", exc.size, exc.reason, exc.detail)
     try:
         if max_bytes is not None:
             size = fs.size(path)

@@ -1,7 +1,20 @@
-"""Input discovery and output writing through fsspec (local paths or URLs)."""
+"""Input discovery and output writing through fsspec (local paths or URLs).
+
+On a local disk, discovery lists every entry that is not a directory: regular
+files, symbolic links of any kind and special files, so that each one ends as an
+article or a reject and none disappears silently. It never descends into a
+symlinked directory (the real directory is listed where it is, and a link
+outside the input root is never followed); :func:`read_input` decides, at read
+time, whether a link may be followed. A name that is not valid UTF-8 is given
+with its undecodable bytes as ``\\xNN`` escapes, so that it can be stored.
+"""
 from __future__ import annotations
 
+import errno
+import os
 import posixpath
+import re
+import stat
 from dataclasses import dataclass
 
 import fsspec
@@ -27,13 +40,15 @@ def open_root(url: str) -> tuple[fsspec.AbstractFileSystem, str]:
 
 
 def discover(url: str) -> list[InputFile]:
-    """Every regular file under ``url``, sorted by relative path (forward slashes)."""
+    """Every file under ``url``, sorted by relative path (forward slashes)."""
     fs, root = open_root(url)
     if not fs.exists(root):
         raise FileNotFoundError(f"input not found: {url}")
     if fs.isfile(root):
         info = fs.info(root)
         return [InputFile(posixpath.basename(root), int(info.get("size") or 0))]
+    if isinstance(fs, LocalFileSystem):
+        return _discover_local(root)
     found = fs.find(root, withdirs=False, detail=True)
     files = []
     for path, info in found.items():
@@ -42,6 +57,114 @@ def discover(url: str) -> list[InputFile]:
         rel = posixpath.relpath(path.replace("\\", "/"), root.replace("\\", "/"))
         files.append(InputFile(rel, int(info.get("size") or 0)))
     return sorted(files, key=lambda f: f.rel_path)
+
+
+def _escape_name(rel: str) -> str:
+    """A name that is not valid UTF-8 (surrogate-escaped by ``os``), with ``\\xNN`` for its bad bytes."""
+    try:
+        rel.encode("utf-8")
+        return rel
+    except UnicodeEncodeError:
+        return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+_ESCAPED_BYTE = re.compile(r"\\x([0-9a-f]{2})")
+
+
+def local_path(root: str, rel: str) -> str:
+    """The path on disk of ``rel`` as :func:`discover` gave it (undoing :func:`_escape_name`)."""
+    path = os.path.join(root, rel)
+    if "\\x" in rel and not os.path.lexists(path):
+        raw = _ESCAPED_BYTE.sub(lambda m: chr(0xDC00 + int(m.group(1), 16)), rel)
+        candidate = os.path.join(root, raw)
+        try:
+            os.fsencode(candidate)
+        except UnicodeEncodeError:
+            return path
+        if os.path.lexists(candidate):
+            return candidate
+    return path
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _discover_local(root: str) -> list[InputFile]:
+    """Walk a local tree without following symlinked directories (see the module docstring)."""
+    real_root = os.path.realpath(root)
+    files: list[InputFile] = []
+    pending = [""]
+    while pending:
+        rel_dir = pending.pop()
+        try:
+            with os.scandir(os.path.join(root, rel_dir) if rel_dir else root) as entries:
+                listing = list(entries)
+        except OSError:
+            if not rel_dir:
+                raise
+            files.append(InputFile(_escape_name(rel_dir), 0))  # unlistable: read_input rejects it
+            continue
+        for entry in listing:
+            rel = posixpath.join(rel_dir, entry.name) if rel_dir else entry.name
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(rel)
+                    continue
+                if entry.is_symlink() and os.path.isdir(entry.path) and _inside(os.path.realpath(entry.path), real_root):
+                    continue  # a directory inside the root: listed under its real path
+                size = entry.stat(follow_symlinks=False).st_size
+            except OSError:
+                size = 0
+            files.append(InputFile(_escape_name(rel), int(size)))
+    return sorted(files, key=lambda f: f.rel_path)
+
+
+class InputRejected(Exception):
+    """An input that cannot be read as a file; ``reason`` is a reject code."""
+
+    def __init__(self, reason: str, detail: str, size: int = 0) -> None:
+        super().__init__(detail)
+        self.reason, self.detail, self.size = reason, detail, size
+
+
+def read_local(root: str, rel: str, max_bytes: int | None) -> bytes:
+    """Read ``rel`` under a local ``root`` safely, or raise :class:`InputRejected`.
+
+    A symbolic link is followed only when its target resolves inside the root;
+    links that loop or lead nowhere are read errors. Only regular files are read
+    (a FIFO would block for ever); one larger than ``max_bytes`` is not read at all.
+    """
+    path = local_path(root, rel)
+    real_root = os.path.realpath(root)
+    if os.path.islink(path) or not _inside(os.path.realpath(os.path.dirname(path)), real_root):
+        try:
+            target = os.path.realpath(path, strict=True)
+        except OSError as exc:
+            what = "a symlink loop" if exc.errno == errno.ELOOP else "a broken symlink (its target does not exist)"
+            raise InputRejected("read_error", f"{what}: {exc.strerror}") from None
+        if not _inside(target, real_root):
+            link = os.readlink(path) if os.path.islink(path) else rel
+            raise InputRejected("symlink_outside_root", f"links to {link!r}, outside the input root; not followed"[:500])
+        path = target
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as exc:
+        raise InputRejected("read_error", f"{type(exc).__name__}: {exc.strerror}") from None
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            kind = "a directory that could not be listed" if stat.S_ISDIR(st.st_mode) else "a FIFO, socket or device"
+            raise InputRejected("read_error", f"not a regular file: {kind}")
+        if max_bytes is not None and st.st_size > max_bytes:
+            raise InputRejected("too_large", f"{st.st_size} bytes is over the limit of {max_bytes}", st.st_size)
+        try:
+            raw = fh.read() if max_bytes is None else fh.read(max_bytes + 1)
+        except OSError as exc:
+            raise InputRejected("read_error", f"{type(exc).__name__}: {exc.strerror}") from None
+    if max_bytes is not None and len(raw) > max_bytes:
+        raise InputRejected("too_large", f"over the limit of {max_bytes} bytes", len(raw))
+    return raw
 
 
 def join(root: str, *parts: str) -> str:

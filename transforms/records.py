@@ -62,14 +62,15 @@ class Reject:
     detail: str
 
 
-# Reason codes a Reject may carry; documented for users in the README.
+# Reason codes a Reject may carry; documented for users in the README and docs/reject_reasons.md.
 REJECT_REASONS: dict[str, str] = {
-    "empty": "the file has no bytes, or only whitespace",
+    "empty": "the file has no bytes, or only whitespace, NULs or invisible characters",
     "binary": "the file is an image or other binary data, not text",
     "undecodable": "no text encoding decodes the bytes cleanly",
     "too_large": "the file is larger than the configured per-file limit",
     "unknown_layout": "the text is not a news article in any known layout",
     "no_content": "a known layout, but neither a title nor any body text",
     "read_error": "the file could not be read from storage",
+    "symlink_outside_root": "a symbolic link whose target is outside the input root; it is never followed",
     "error": "an unexpected error while cleaning; the detail holds the traceback summary",
 }
