@@ -20,9 +20,15 @@ class _DropShutdownNoise(logging.Filter):
 
 
 def configure(verbosity: int = 0) -> None:
-    """``verbosity``: -1 quiet (warnings only), 0 normal, 1 verbose (debug)."""
-    level = {-1: "WARNING", 0: "INFO", 1: "DEBUG"}.get(verbosity, "INFO")
+    """``verbosity``: -1 quiet (warnings only), 0 normal, 1 verbose (debug).
+
+    Quiet silences the terminal only: the run's INFO lines (one per batch)
+    still reach the Prefect API, so the UI shows them.
+    """
+    level = {-1: "INFO", 0: "INFO", 1: "DEBUG"}.get(verbosity, "INFO")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", level)
+    if verbosity < 0:
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_LOGGING_TO_API_BATCH_INTERVAL", "0.5")
