@@ -1,8 +1,12 @@
 """``news-etl``: the command line.
 
     news-etl run INPUT OUTPUT [--batch-size N] [--workers N] [--max-bytes N]
+    news-etl serve INPUT OUTPUT [--cron "*/30 * * * *"] [--timezone UTC] [--name news-etl]
     news-etl inspect FILE
     news-etl stats OUTPUT [--plot FILE.png]
+
+``serve`` registers a scheduled deployment of the same flow and executes its
+runs until stopped (see flows/serve.py and docs/scheduling.md).
 
 ``run`` executes the Prefect flow ad hoc on the embedded default (a temporary
 local Prefect server unless PREFECT_API_URL points elsewhere) and prints a
@@ -43,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="cluster address for --runner dask (tcp://host:8786) or ray (ray://host:10001)")
     run.add_argument("--json", action="store_true", help="print the summary as JSON")
     _add_verbosity(run)
+    _add_serve_parser(sub)
     ins = sub.add_parser("inspect", help="show how one file is cleaned: layout, site, removed blocks, record")
     ins.add_argument("file", help="a raw file")
     ins.add_argument("--as", dest="source_path", default=None, help="source_path to report (default: file name)")
@@ -52,19 +57,56 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_serve_parser(sub) -> None:
+    from flows.serve import DEFAULT_CRON, DEFAULT_TIMEZONE, DEPLOYMENT_NAME, OVERLAP
+
+    sv = sub.add_parser("serve", help="run the flow on a cron schedule (a Prefect deployment served from here)")
+    sv.add_argument("input", help="input folder or fsspec URL")
+    sv.add_argument("output", help="output folder or fsspec URL")
+    sv.add_argument("--cron", default=DEFAULT_CRON, help=f"cron schedule (default: {DEFAULT_CRON!r})")
+    sv.add_argument("--timezone", default=DEFAULT_TIMEZONE,
+                    help=f"IANA time zone the cron schedule is read in (default: {DEFAULT_TIMEZONE})")
+    sv.add_argument("--name", default=DEPLOYMENT_NAME, help=f"deployment name (default: {DEPLOYMENT_NAME})")
+    sv.add_argument("--overlap", choices=sorted(OVERLAP), default="enqueue",
+                    help="a run due while another runs waits for it (enqueue, default) or is cancelled")
+    sv.add_argument("--paused", action="store_true", help="register the schedule paused (runs only when triggered)")
+    sv.add_argument("--batch-size", type=int, default=None, help="files per task (default: automatic)")
+    sv.add_argument("--workers", type=int, default=None, help="parallel worker processes (default: all cores)")
+    sv.add_argument("--max-bytes", type=int, default=None, help="reject files larger than this (default: 64 MiB)")
+    sv.add_argument("--prune", action="store_true", help="remove records whose input file has disappeared")
+    _add_verbosity(sv)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    runtime.configure(_verbosity(args))
+    from flows.serve import cron_schedule, serve
+
+    try:
+        cron_schedule(args.cron, args.timezone)
+    except ValueError as exc:
+        print(f"news-etl: invalid --cron/--timezone: {exc}", file=sys.stderr)
+        return 2
+    serve(args.input, args.output, cron=args.cron, timezone=args.timezone, name=args.name, overlap=args.overlap,
+          paused=args.paused, batch_size=args.batch_size, workers=args.workers, max_bytes=args.max_bytes,
+          prune=args.prune)
+    return 0
+
+
 def _verbosity(args: argparse.Namespace) -> int:
     return -1 if getattr(args, "quiet", False) else 1 if getattr(args, "verbose", False) else 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     runtime.configure(_verbosity(args))
+    from flows import reporting
     from flows.etl import DEFAULT_MAX_BYTES, etl_flow
-    from flows.report import RunSummary, format_summary
+    from flows.report import RunSummary
 
+    reporting.enable_progress(not args.quiet and not args.json and sys.stderr.isatty())
     if args.batch_size is not None and args.batch_size < 1:
         print("news-etl: --batch-size must be at least 1", file=sys.stderr)
         return 2
-    from flows.store import OutputLocked
+    from flows.store import OutputLocked, SchemaMismatch
 
     try:
         summary = etl_flow(args.input, args.output, batch_size=args.batch_size, workers=args.workers,
@@ -76,11 +118,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     except OutputLocked as exc:
         print(f"news-etl: {exc}", file=sys.stderr)
         return 3
+    except SchemaMismatch as exc:
+        print(f"news-etl: {exc}", file=sys.stderr)
+        return 4
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=1))
     else:
         fields = {k: summary[k] for k in RunSummary.__dataclass_fields__}
-        print(format_summary(RunSummary(**fields)))
+        print(reporting.format_report(RunSummary(**fields)))
         print(f"output: {args.output}/articles (hive-partitioned Parquet), {args.output}/rejects, "
               f"{args.output}/_runs/{summary['run_id']}.json")
     return 0 if summary["accounted"] else 1
@@ -127,7 +172,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handler = {"run": cmd_run, "inspect": cmd_inspect, "stats": cmd_stats}[args.command]
+    handler = {"run": cmd_run, "serve": cmd_serve, "inspect": cmd_inspect, "stats": cmd_stats}[args.command]
     return handler(args)
 
 
