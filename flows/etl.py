@@ -81,7 +81,7 @@ def etl_flow(input_url: str, output_url: str, batch_size: int | None = None, wor
         removed = store.collect_garbage()
         if removed:
             logger.info("removed %d unfinished or superseded version(s): %s", len(removed), ", ".join(removed))
-        previous = {} if full_refresh else store.load_state()
+        previous = {} if full_refresh else store.load_state()  # raises SchemaMismatch on a major change
         workers = workers or default_workers()
         files = discover(input_url)
         size = batch_size or auto_batch_size(len(files), workers)
