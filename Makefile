@@ -29,5 +29,9 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 
+# Property tests with many thousands of examples each (FUZZ_EXAMPLES, default 5000).
+fuzz: install
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q tests/test_properties.py
+
 clean:
 	rm -rf data .pytest_cache .ruff_cache .hypothesis

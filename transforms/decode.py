@@ -137,12 +137,12 @@ def _stray_windows_1252(raw: bytes) -> bool:
 
 
 def _gb_common(ch: str) -> bool:
-    """GB2312 punctuation/full-width rows or its 3,755 level-1 (most common) hanzi."""
+    """GB2312 punctuation/full-width rows or its 3,755 level-1 (most common) hanzi, as GB18030 codes them."""
     try:
-        b = ch.encode("gb2312")
+        b = ch.encode("gb18030")
     except UnicodeEncodeError:
         return False
-    return len(b) == 2 and (0xA1 <= b[0] <= 0xA3 or 0xB0 <= b[0] <= 0xD7)
+    return len(b) == 2 and b[1] >= 0xA1 and (0xA1 <= b[0] <= 0xA3 or 0xB0 <= b[0] <= 0xD7)
 
 
 def _big5_common(ch: str) -> bool:
@@ -237,6 +237,11 @@ def decode(raw: bytes) -> Decoded:
             return _finish(body.decode(utf16), utf16)
         except UnicodeDecodeError as exc:
             raise DecodeError("undecodable", f"looks like {utf16} without a BOM but does not decode: {exc.reason}") from None
+        except DecodeError as exc:
+            if exc.reason != "undecodable":
+                raise
+            # NULs in every other byte, but not text as UTF-16 either: binary data.
+            raise DecodeError("binary", f"{body.count(0)} NUL bytes in {len(body)}, and not UTF-16 text: binary data") from None
     try:
         return _finish(_decode_truncated(body, "utf-8"), "utf-8")
     except UnicodeDecodeError:

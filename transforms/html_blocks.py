@@ -20,7 +20,7 @@ import lxml.html
 from lxml import etree
 
 from transforms.records import Image
-from transforms.text import CONTROL_CHARS, normalize_inline, strip_markup, unescape_leftovers
+from transforms.text import normalize_inline, visible_text
 
 # Elements whose content is never article text.
 DROP_TAGS = frozenset({
@@ -49,6 +49,7 @@ _VOID_TAGS = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "inpu
 _RAWTEXT = re.compile(r"<(script|style|textarea|title|xmp|iframe|noembed|noframes|noscript|plaintext|template)\b"
                       r"[^>]*>.*?(?:</\1\s*>|\Z)", re.I | re.S)
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)[^<>]*>")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _DECLARATION = re.compile(r"<!(?:DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)\b", re.I)
 # Nesting kept by the flattening fallback: far below libxml2's limit.
 _FLAT_DEPTH = 200
@@ -262,10 +263,15 @@ def prune(root: etree._Element, site_xpaths: Iterable[str], trace: list[tuple[st
         if rule in ("image", "widget_image", "tracking_pixel"):
             # Leave a marker so a caption right after an image can be recognised.
             marker = etree.Element("news-etl-image")
-            marker.tail = el.tail
+            marker.tail = _xml_safe(el.tail)
             parent.replace(el, marker)
         else:
             _drop_keep_tail(el)
+
+
+def _xml_safe(text: str | None) -> str | None:
+    """Text lxml accepts back: the parser keeps control characters (``&#1;``) that assignment refuses."""
+    return _NOT_XML.sub("", text) if text else text
 
 
 def _drop_keep_tail(el: etree._Element) -> None:
@@ -276,9 +282,9 @@ def _drop_keep_tail(el: etree._Element) -> None:
     if tail:
         prev = el.getprevious()
         if prev is not None:
-            prev.tail = (prev.tail or "") + tail
+            prev.tail = _xml_safe((prev.tail or "") + tail)
         else:
-            parent.text = (parent.text or "") + tail
+            parent.text = _xml_safe((parent.text or "") + tail)
     parent.remove(el)
 
 
@@ -300,10 +306,8 @@ def blocks(root: etree._Element) -> list[Block]:
     def flush() -> None:
         raw = "".join(buf)
         buf.clear()
-        raw = unescape_leftovers(raw)
-        if "<" in raw:  # markup that was escaped in the source (``&lt;script&gt;``) is still markup
-            raw = strip_markup(raw)
-        raw = CONTROL_CHARS.sub("", raw)
+        # entities decoded (double-escaped ones too); markup the source escaped is still markup
+        raw = visible_text(raw)
         text = normalize_inline(raw)
         share = min(1.0, link_chars[0] / max(1, len(re.sub(r"\s+", "", raw))))
         link_chars[0] = 0

@@ -128,17 +128,35 @@ def strip_markup(text: str) -> str:
     return text if not _MARKUP.search(text) else text.replace("<", "").replace(">", "")
 
 
+def visible_text(raw: str) -> str:
+    """Text as a reader sees it: no control characters, entities decoded, no markup.
+
+    The three steps repeat until nothing changes, because each can uncover work
+    for another (``&\x8bnbsp;`` becomes ``&nbsp;`` once the control character
+    goes; ``&<b>lt;`` becomes ``&lt;`` once the tag goes). Every step shortens the
+    text, so this ends; after four rounds only an attack would still change.
+    """
+    for _ in range(4):
+        text = unescape_leftovers(CONTROL_CHARS.sub("", raw))
+        if "<" in text:
+            text = strip_markup(text)
+        text = CONTROL_CHARS.sub("", text)
+        if text == raw:
+            break
+        raw = text
+    return raw
+
+
 def normalize_title(title: str | None) -> str | None:
     """Titles: entities decoded, every whitespace run one space, trimmed."""
     if title is None:
         return None
-    title = strip_markup(unescape_leftovers(str(title)))
+    title = visible_text(str(title))
     for _ in range(8):
-        stripped = re.sub(r"</?[A-Za-z][^>]{0,200}>", "", title)
+        stripped = visible_text(re.sub(r"</?[A-Za-z][^>]{0,200}>", "", title))
         if stripped == title:
             break
         title = stripped
-    title = CONTROL_CHARS.sub("", title)
     title = _WS_RUN.sub(" ", _INVISIBLE.sub("", title)).strip()
     title = title.replace("**", "").strip()
     return title or None

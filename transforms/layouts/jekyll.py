@@ -110,8 +110,9 @@ def _load_front_matter(text: str, rules: list[str]) -> tuple[dict, str]:
     header, content, terminated = _header(text)  # type: ignore[misc]
     if not terminated:
         rules.append("front_matter_unterminated")
-    loader = _HeaderLoader(header)
+    loader = None
     try:
+        loader = _HeaderLoader(header)  # the reader refuses non-printable characters here already
         data = loader.get_single_data()
         if not isinstance(data, dict):
             raise yaml.YAMLError("front matter is not a mapping")
@@ -122,7 +123,8 @@ def _load_front_matter(text: str, rules: list[str]) -> tuple[dict, str]:
                 if not k.group("value").lstrip().startswith(("!", "&", "*"))}
         return data, content
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     rules += [f"front_matter_tag_ignored:{t}" for t in dict.fromkeys(loader.ignored_tags)]
     rules += [f"front_matter_duplicate_key:{k}" for k in dict.fromkeys(loader.duplicate_keys)]
     return data, content
