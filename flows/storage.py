@@ -135,8 +135,10 @@ def read_local(root: str, rel: str, max_bytes: int | None) -> bytes:
     links that loop or lead nowhere are read errors. Only regular files are read
     (a FIFO would block for ever); one larger than ``max_bytes`` is not read at all.
     """
-    path = local_path(root, rel)
-    real_root = os.path.realpath(root)
+    if rel == os.path.basename(root) and os.path.isfile(root):
+        path = real_root = os.path.realpath(root)  # the input is this one file, named by the user
+    else:
+        path, real_root = local_path(root, rel), os.path.realpath(root)
     if os.path.islink(path) or not _inside(os.path.realpath(os.path.dirname(path)), real_root):
         try:
             target = os.path.realpath(path, strict=True)

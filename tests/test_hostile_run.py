@@ -232,3 +232,11 @@ def test_hostile_folder_through_the_cli(hostile, tmp_path: Path) -> None:
             assert not filenames, (rel, filenames)
     for path in out.rglob("*"):
         assert path.resolve().is_relative_to(out.resolve()), path
+
+
+def test_a_single_file_given_as_the_input_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "京医通 停运.md"
+    path.write_bytes(raw(FEED))
+    [only] = discover(str(path))
+    assert only.rel_path == path.name
+    assert read_local(str(path), only.rel_path, MAX_BYTES) == raw(FEED)
