@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 EDITOR_ROLES = ("责任编辑", "責任編輯", "责编", "責編", "网编", "網編", "编辑", "編輯", "审校", "審校", "后制", "後製",
-                "编审", "編審", "校对", "校對", "制作", "製作")
+                "编审", "編審", "校对", "校對", "制作", "製作", "剪辑", "剪輯")
 AUTHOR_ROLES = ("特约记者", "特約記者", "记者", "記者", "采访", "採訪", "编译", "編譯", "文字整理", "图文整理", "圖文整理", "整理",
                 "撰稿", "撰文", "作者", "文", "口述", "撰稿人", "通讯员", "通訊員", "报导", "報導", "报道", "報道", "摄影", "攝影",
                 "专栏作家", "專欄作家", "译者", "譯者", "翻译", "翻譯", "特约评论员", "特約評論員", "评论员", "評論員")
@@ -30,10 +30,16 @@ PLACES = (
     "台北", "臺北", "台中", "高雄", "北京", "上海", "广州", "廣州", "深圳", "武汉", "武漢", "成都", "加州", "德州", "纽泽西",
     "新泽西", "紐澤西", "新澤西", "佛州", "麻州", "华府", "華府", "日内瓦", "日內瓦", "布鲁塞尔", "布魯塞爾", "莫斯科", "新加坡",
     "曼谷", "吉隆坡", "雅加达", "马尼拉", "首都", "南加州", "北加州", "圣地亚哥", "聖地亞哥", "拉斯维加斯", "奥兰多", "迈阿密",
+    "华盛顿DC", "華盛頓DC", "华盛顿D.C.", "華盛頓D.C.", "华府DC",
 )
+# A US state or province after a four-character token: 文興賓州报导 -> 文興.
+_STATE = re.compile(r"(?<=^[\u4e00-\u9fff]{2})[\u4e00-\u9fff]{1,2}州$")
+_OUTLETS = (r"本台|本报|本報|本网|本網|大纪元|大紀元|新唐人(?:电视台|電視台)?|希望之声|希望之聲|看中国|看中國|"
+            r"美国之音|美國之音|自由亚洲电台|自由亞洲電台|法广|法廣|德国之声|德國之聲|BBC|美联社|路透社?|中央社")
+# An outlet named alone before the reporter: "自由亚洲电台 柳泉报道".
+_OUTLET_ALONE = re.compile(r"^(?:" + _OUTLETS + r")(?:国际广播电台|國際廣播電台)?$")
 _OUTLET_PREFIX = re.compile(
-    r"^(?:[\u4e00-\u9fff]{0,4}?)(?:本台|本报|本報|本网|本網|大纪元|大紀元|新唐人(?:电视台|電視台)?|希望之声|希望之聲|看中国|看中國|"
-    r"美国之音|美國之音|自由亚洲电台|自由亞洲電台|法广|法廣|德国之声|德國之聲|BBC|美联社|路透社?|中央社)?"
+    r"^(?:[\u4e00-\u9fff]{0,4}?)(?:" + _OUTLETS + r")?"
     # "希望之声国际广播电台记者", "英文大纪元资深记者", "大纪元英文记者", "本台制作人", "专栏作家"
     r"(?:国际广播电台|國際廣播電台|电视台|電視台|[\u4e00-\u9fff]{0,2}(?:新闻中心|新聞中心))?(?:英文|中文|资深|資深|香港|台湾|台灣|美国|美國|加拿大|澳洲)?"
     r"(?:特约|特約|实习|實習|驻[\u4e00-\u9fff]{1,4})?"
@@ -50,6 +56,21 @@ _GAP = "\ue000"
 _ROLE_COLON = re.compile("(" + "|".join(sorted(set(EDITOR_ROLES) | {r for r in AUTHOR_ROLES if len(r) > 1}, key=len, reverse=True))
                          + ")是?[：:]")
 _SPLIT = re.compile(r"[\s、，,；;]+")
+# Editor roles glued to the name before them: "记者乔龙责编胡力汉" (spans joined without a space).
+_GLUED_EDITOR = re.compile(r"(?<=[\u4e00-\u9fff])(?=责任编辑|責任編輯|责编|責編|网编|網編)")
+# A Latin gloss after a name, "杨杰凯（Jan Jekielek）"; a dot before a role's colon, "责编·：".
+_LATIN_GLOSS = re.compile(r"[(（][A-Za-z][A-Za-z .\-']{1,40}[)）]")
+_CONTRIBUTED = re.compile(r"(?:对|對)(?:本文|此文|本报道|本報導|报道|報導|报导|報道)有所?(?:贡献|貢獻)$")
+# "费翰Jack Phillips报导": the English name glued between the Chinese one and the role.
+_BARE_GLOSS = re.compile(r"(?<!记者)(?<!記者)(?<!作家)(?<!编译)(?<!編譯)(?<!撰文)(?<=[\u4e00-\u9fff])[A-Za-z][A-Za-z .\-']{1,40}(?=采访|採訪|综合|綜合|报导|報導|报道|報道|撰文|编译|編譯)")
+# A date inside a byline: "本台记者伊虎9月5日综合报道".
+_CREDIT_DATE = re.compile(r"(?<=[\u4e00-\u9fff])(?:\d{4}年)?\d{1,2}月\d{1,2}日(?=[\u4e00-\u9fff])")
+# A reporting place the table does not know, after a country: "周静静美国大急流城" -> 周静静.
+_COUNTRY_PLACE = re.compile(r"^(?P<name>[\u4e00-\u9fff·]{2,4}?)(?:美国|美國|加拿大|澳洲|英国|英國|法国|法國|德国|德國|日本|韩国|韓國|"
+                            r"台湾|台灣|中国|中國|新西兰|紐西蘭|意大利|義大利|西班牙|荷兰|荷蘭|瑞士|瑞典|印度|以色列)[\u4e00-\u9fffA-Za-z.]{1,8}$")
+_ROLE_DOT = re.compile(r"[·・‧]\s*(?=[：:])")
+# Image credits look like bylines: "（图片来源：Andrea Verdelli/Getty Images）".
+_IMAGE_CREDIT = re.compile(r"(?:图片|圖片)(?:来源|來源)|Getty Images|AFP/|(?:^|[(（])(?:图|圖)[：:]")
 
 
 @dataclass
@@ -73,37 +94,66 @@ def _strip_place(name: str) -> str:
 
 def _clean_name(token: str) -> str | None:
     token = _TRAILING_ROLE.sub("", token.strip("：:()（）[]【】「」 "))
-    token = _strip_place(token).replace(_GAP, " ")
+    token = _STATE.sub("", _strip_place(token)).replace(_GAP, " ")
+    m = _COUNTRY_PLACE.match(token)
+    if m and not _NAME_OK.match(token):
+        token = m.group("name")
     return token if _NAME_OK.match(token) else None
+
+
+# Common family names, to tell glued names ("胡力汉许书婷") from prose glued to a name.
+SURNAMES = frozenset(
+    "王李张張刘劉陈陳杨楊黄黃赵趙吴吳周徐孙孫马馬朱胡郭何高林罗羅郑鄭梁谢謝宋唐许許韩韓冯馮邓鄧曹彭曾肖萧蕭田董袁潘于蒋蔣蔡余杜叶葉"
+    "程苏蘇魏吕呂丁任沈姚卢盧姜崔钟鍾谭譚陆陸汪范金石廖贾賈夏韦韋付方白邹鄒孟熊秦邱江尹薛闫閻段雷侯龙龍史陶黎贺賀顾顧毛郝龚龔邵万萬"
+    "钱錢严嚴覃武戴莫孔向汤湯常温溫康施文牛樊葛邢安齐齊易乔喬伍庞龐颜顏倪庄莊聂聶章鲁魯岳翟殷詹申欧歐耿关關兰蘭焦俞左柳甘祝包宁寧"
+    "尚符舒阮柯纪紀梅童凌毕畢单單季裴霍涂成苗谷盛曲翁冉骆駱蓝藍路游辛靳管柴蒙鲍鮑华華喻祁蒲房滕屈饶饒解牟艾尤阳陽时時穆农農司卓古吉"
+    "缪繆简簡车車项項连連芦蘆麦麥褚娄婁窦竇戚岑景党宫宮费費卜冷晏席卫衛米柏宗瞿桂全佟应應臧闵閔苟邬鄔边邊卞姬师師和仇栾欒隋商刁沙荣榮"
+    "巫寇桑郎甄丛叢仲虞敖巩鞏明佘池查麻苑迟遲邝鄺官封谈談匡鞠惠荆荊乐樂冀郁胥南班储儲原栗燕楚鄢劳勞谌諶奚皮粟冼蓬楼樓言")
+
+
+def _glued_names(token: str) -> list[str] | None:
+    """Names a credit glued together without a separator: "文海欣刘少风郑日尧" (three-character names)."""
+    token = _strip_place(_TRAILING_ROLE.sub("", token))
+    if len(token) in (6, 9) and re.fullmatch(r"[\u4e00-\u9fff]+", token):
+        names = [token[i:i + 3] for i in range(0, len(token), 3)]
+        if all(n[0] in SURNAMES for n in names):
+            return names
+    return None
 
 
 def parse_credit(text: str) -> Credits | None:
     """People named by a credit line, or None when ``text`` is not only a credit."""
-    s = text.strip().rstrip("。.")
+    s = re.sub(r"[\s@*#＃]+$", "", text.strip()).rstrip("。.")  # "责任编辑：张宪义 @*#"
     m = re.fullmatch(r"[(（](?P<inner>.+)[)）]", s)
     if m:
         s = m.group("inner")
-    if len(s) > 90 or not _CREDIT_MARK.search(s):
+    if len(s) > 90 or not _CREDIT_MARK.search(s) or _IMAGE_CREDIT.search(s):
         return None
+    s = _ROLE_DOT.sub("", _LATIN_GLOSS.sub("", s))
+    s = _BARE_GLOSS.sub("", _CREDIT_DATE.sub("", s))
+    s = _GLUED_EDITOR.sub(" ", s)
     s = _ROLE_COLON.sub(lambda r: " " + r.group(1) + "：", s)
     s = _LATIN_GAP.sub(_GAP, re.sub(r"(?<=[A-Za-z.])\s+(?:and|AND|&)\s+(?=[A-Za-z])", "、", s))
     out = Credits()
     role: list[str] | None = None
+    s = re.sub(r"[？?]\s*(?=(?:责任编辑|責任編輯|责编|責編|编辑|編輯|网编|網編)\s*[：:])", "/", s)  # "记者李韵报导？责任编辑：戴明"
+    glued_ok = bool(_GLUED_EDITOR.search(s) or re.search(r"(?:^|\s)(?:责任编辑|責任編輯|责编|責編|网编|網編)", s))
     for part in re.split(r"[/／|｜。;；()（）]", s):
-        part = part.strip()
+        part = _CONTRIBUTED.sub("", part.strip())  # "本台记者唐家婕对报道有贡献"
         if not part:
             continue
         src = _SOURCE_PART.match(part)
         if src:
             out.sources.append(src.group("src").strip())
             continue
-        ok, role = _parse_part(part, out, role)
+        ok, role = _parse_part(part, out, role, glued_ok)
         if not ok:
             return None
     return out if (out.authors or out.editors) else None
 
 
-def _parse_part(part: str, out: Credits, role: list[str] | None) -> tuple[bool, list[str] | None]:
+def _parse_part(part: str, out: Credits, role: list[str] | None,
+                glued_ok: bool = False) -> tuple[bool, list[str] | None]:
     """Parse one ``/``-separated part; a role with no name carries over (``编辑/周玉林``)."""
     for token in _SPLIT.split(re.sub(r"[：:]", " ", part)):
         if not token:
@@ -111,8 +161,13 @@ def _parse_part(part: str, out: Credits, role: list[str] | None) -> tuple[bool, 
         m = _OUTLET_PREFIX.match(token)
         if m:
             role, token = out.authors, token[m.end():]
+            while (m := _OUTLET_PREFIX.match(token)) and m.end() < len(token):  # "大纪元记者特约记者柯婷婷"
+                token = token[m.end():]
             if not token:
                 continue
+        elif _OUTLET_ALONE.match(token):
+            role = out.authors
+            continue
         else:
             matched = next((r for r in EDITOR_ROLES if token.startswith(r)), None)
             if matched:
@@ -121,6 +176,8 @@ def _parse_part(part: str, out: Credits, role: list[str] | None) -> tuple[bool, 
                 matched = next((r for r in AUTHOR_ROLES if token == r or (len(r) > 1 and token.startswith(r))), None)
                 if matched and not _TRAILING_ROLE.search(token[len(matched):] or "x"):
                     role, token = out.authors, token[len(matched):]
+            if token in EDITOR_ROLES or token in AUTHOR_ROLES:
+                token = ""  # two roles for one person: "采访编辑/刘惠", "摄影剪辑:Jacky"
             if not token:
                 continue
         if role is None:
@@ -129,8 +186,10 @@ def _parse_part(part: str, out: Credits, role: list[str] | None) -> tuple[bool, 
                 or _TRAILING_ROLE.sub("", token) in PLACES:
             continue  # "台北报导", "综合报导": a place or a verb, not a person
         name = _clean_name(token)
-        if name is None:
+        names = [name] if name else (_glued_names(token) if glued_ok else None)
+        if names is None:
             return False, None
-        if name not in role:
-            role.append(name)
+        for name in names:
+            if name not in role:
+                role.append(name)
     return True, role
