@@ -35,6 +35,8 @@ DROP_BLOCK_RULES: tuple[tuple[str, re.Pattern[str], bool], ...] = (
     ("original_link", _R(r"^原文(?:地址|链接|網址)[^：:]{0,12}[：:]"), True),
     ("circumvention", _R(r"翻[墙牆](?:教程|软件|軟體|软体|必看|工具|方法|浏览|瀏覽|访问|訪問)|(?:免|一键|一鍵)翻[墙牆]|网站代理[：:]|無界瀏覽|无界浏览|自由门|自由門|动态网|動態網"), False),
     ("video_promo", _R(r"^(?:点击|點擊)?(?:观看|觀看)(?:完整)?(?:视频|視頻)|^(?:视频|視頻)(?:来源|來源)[：:]|^【?(?:视频|視頻)】?$|^(?:音频|音頻)[：:]?$"), False),
+    # A membership appeal is never story, however long: "…成为《看中国》网站的荣誉会员，就可以助力我们…".
+    ("appeal", _R(r"^[(（]?(?:编者按|編者按)?[)）]?【?(?:诚征|誠徵)(?:荣誉会员|榮譽會員)|(?:成为|成為)[^。]{0,16}(?:荣誉会员|榮譽會員)[^。]{0,6}(?:就|即)可"), True),
     ("appeal", _R(r"【诚征荣誉会员】|荣誉会员|榮譽會員|^欢迎(?:订阅|訂閱|关注|關注)|(?:订阅|訂閱)[^。]{0,16}(?:频道|頻道|电子报|電子報)|(?:捐款|捐助|赞助|贊助)(?:我们|我們|本台|本站)"), False),
     ("disclaimer", DISCLAIMER, True),
     ("copyright_notice", _R(r"转载请注明|轉載請註明|版权所有|版權所有|不得转载|不得轉載|未经[^。]{0,16}(?:许可|允许|授权|同意)[^。]{0,8}转载"), False),
@@ -61,14 +63,23 @@ TRAILING_NOTICE = _R(
     r"|^[(（]?(?:转载|轉載)[)）]?$|^[(（]?(?:原文|全文)?(?:链接|連結|網址)[)）]?$|对(?:本|此)文有所?贡献|對(?:本|此)文有所?貢獻"
     r"|(?:脸书|臉書|推特|YouTube|Facebook|Twitter)(?:专页|專頁|频道|頻道)[：:]|^[─—－\-–]+\s*(?:作者)?(?:脸书|臉書|推特)$"
     r"|(?:配图|配圖|图片来源|圖片來源)[：:]|(?:购书|購書)优惠"
+    # Sign-offs closing a programme transcript: "…请别忘记点赞订阅…", "感谢您的收看，再会。"
+    r"|(?:点赞|點讚|點贊)[^。]{0,6}(?:订阅|訂閱)|(?:订阅|訂閱)[^。]{0,6}(?:点赞|點讚|點贊)|小[铃鈴][铛鐺]"
+    r"|^[^。]{0,12}(?:感谢|感謝)(?:您|你|妳|大家|各位)?的?(?:收看|收听|收聽|观看|觀看|收視)|下次(?:节目|節目)?再[见見]|^(?:再会|再會|再见|再見)[。！!]?$"
 )
 TRAILING_NOTICE_MAX = 200
 # "──转自《大纪元》", "——转载自神韵艺术团网站", "资料来源：明慧网、大纪元", "（转载自希望之声国际广播电台）".
 _REPRINT_SOURCE = _R(
     r"^[─—－\-–]*\s*[(（]?\s*(?:本文)?(?:转自|轉自|转载自|轉載自|转载于|轉載於|资料来源|資料來源|摘自|选自|選自|(?=转载[：:]|轉載[：:])转载|轉載)\s*[：:]?\s*"
     r"(?:《[^》]{1,30}》|“[^”]{1,30}”|[^\s，,。；;()（）《》/／：:|｜]{1,30})(?:[、，,]\s*(?:《[^》]{1,30}》|[^\s，,。；;()（）《》/／：:|｜]{1,20}))*"
-    r"\s*(?:网站|網站)?[)）]?[。.]?"
+    r"\s*(?:网站|網站|推特|脸书|臉書|微博|博客|部落格)?[)）]?[。.]?"
 )
+# A source line that only gives a URL or a reprinted site: "文章来源：https://www.sohu.com/a/…" (not the publisher).
+_SOURCE_URL = _R(r"^[(（]?\s*(?:文章|新闻|新聞|稿件)?(?:来源|來源|出处|出處)\s*[：:]\s*(?:https?://|www\.)\S+\s*[)）]?$")
+# Roles that mark a line as the editors' credit, which closes an article wherever it stands.
+_EDITOR_CREDIT = _R(r"责任编辑|責任編輯|责编|責編|网编|網編")
+# What may follow the closing editor credit and is not story: a CMS note, keywords, a photo caption, a label.
+AFTER_CREDIT_MAX_BLOCKS, AFTER_CREDIT_MAX_CHARS = 2, 100
 # HTML that the source escaped and the parser therefore kept as text: "<a href=”…”>", "</p>", "/center>".
 _TAG_RESIDUE = _R(
     r"</?(?:a|p|br|img|div|span|center|strong|b|i|em|font|iframe|ok|ul|li|table|tr|td|h[1-6]|section|figure|figcaption)"
@@ -80,12 +91,13 @@ _TAG_RESIDUE = _R(
 _LABEL = _R(r"^[^。！？!?，,]{1,18}[：:]$|^(?:YouTube|Facebook|Twitter|脸书|臉書|推特|Instagram|Telegram)$", re.I)
 _PROMO_RULES = frozenset({"channel_link", "promo", "video_promo", "share_footer", "link_block", "related_reading", "appeal",
                           "circumvention", "full_text_elsewhere", "original_link", "trailing_notice"})
-_END_MARKS = _R(r"\s*(?:[#＃◇◆]+|[(（](?:完|待续|待續|全文完|本文完|续完|續完)[)）]|[-－—]{1,2}\s*完\s*[-－—]{1,2}|（?全文完）?)\s*$")
+_END_MARKS = _R(r"\s*(?:[#＃◇◆]+|[(（](?:完|待续|待續|未完待续|未完待續|全文完|本文完|续完|續完)[)）]"
+                r"|[(（](?:原文|内容|內容|文章|全文)?有(?:删节|刪節|删减|刪減)[)）]|[-－—]{1,2}\s*完\s*[-－—]{1,2}|（?全文完）?)\s*$")
 # Trailing lines that credit no person: a programme team, a bureau, a first-publication mark, a series note.
 _TEAM_CREDIT = _R(
-    r"^[(（]?(?:[\u4e00-\u9fff]{0,12}《[^》]{1,20}》(?:节目组|節目組|制作组|製作組|栏目组|欄目組|研究组|研究組|编辑部|編輯部)"
+    r"^[(（]?(?:[\u4e00-\u9fff]{0,12}《[^》]{1,20}》(?:节目组|節目組|制作组|製作組|栏目组|欄目組|研究组|研究組|编辑部|編輯部|制作|製作)"
     r"|[\u4e00-\u9fff]{2,20}(?:编辑部|編輯部|制作组|製作組|研究组|研究組|节目组|節目組|新闻中心|新聞中心)|[\u4e00-\u9fff]{2,16}(?:记者站|記者站|编辑部|編輯部)?(?:报导|報導|报道|報道)"
-    r"|[\u4e00-\u9fff]{2,8}(?:首发|首發|专稿|專稿|供稿|独家|獨家)|[^()（）]{0,30}(?:上下集|连载|連載)[^()（）]{0,10})[)）]?$"
+    r"|[“「《]?[\u4e00-\u9fff]{2,8}[”」》]?(?:首发|首發|专稿|專稿|供稿|独家|獨家)|[^()（）]{0,30}(?:上下集|连载|連載)[^()（）]{0,10})[)）]?$"
 )
 # "（转载）", "（转载自明慧网）" before the first sentence.
 _LEADING_REPRINT = _R(r"[(（](?:转载|轉載|转贴|轉貼)(?:自[^()（）]{1,20})?[)）]")
@@ -94,7 +106,8 @@ _MD_LINK = _R(r"!?\[[^\]\n]{0,200}\]\([^)\s]{1,500}\)")
 _MD_RULE_OR_HEADING = _R(r"^(?:#{1,6}\s+\S.{0,30}|#{1,6}|[-=*_]{3,})$")
 _SOURCE = _R(r"^[(（]?\s*(?:文章|新闻|新聞|稿件)?(?:来源|來源|出处|出處)\s*[：:]\s*(?P<src>[^()（）]{1,40}?)\s*[)）]?$")
 _PAREN_TAIL = _R(r"[(（](?P<inner>[^（）()]{2,90})[)）]\s*$")
-_PAREN_HEAD = _R(r"^[(（](?P<inner>[^（）()]{2,90})[)）]\s*")
+# One level of nesting: "（英文大纪元记者杨杰凯（Jan Jekielek）采访报导／秋生编译）", "（（本台记者林秀宜采访报导））".
+_PAREN_HEAD = _R(r"^[(（](?P<inner>(?:[^（）()]|[(（][^（）()]{1,40}[)）]){1,90})[)）]\s*")
 _GENERIC_DATELINE = _R(
     r"^【[^】]{0,24}?(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日[^】]{0,12}】\s*"
 )
@@ -154,6 +167,8 @@ def apply_block_rules(blocks: list[Block], title: str | None, site_drop: tuple[r
     """Drop boilerplate blocks and peel datelines and credits off the ends."""
     f = BlockFindings()
     kept: list[Block] = []
+    credit_at: int | None = None
+    credits: list[Block] = []
     for b in blocks:
         b.text = _EMPHASIS.sub("", b.text).strip()
         b.spaced = _EMPHASIS.sub("", b.spaced).strip()
@@ -169,8 +184,26 @@ def apply_block_rules(blocks: list[Block], title: str | None, site_drop: tuple[r
             if rule in _PROMO_RULES:
                 _drop_promo_labels(kept, f)
             continue
+        if len(b.text) <= 90 and _EDITOR_CREDIT.search(b.text) and parse_credit(b.spaced) is not None:
+            # An editors' credit is never story, wherever the page put it (a repeated one mid-page too);
+            # its names are read after the leading byline so that they keep the page's order.
+            credits.append(b)
+            credit_at = len(kept)
+            continue
         kept.append(b)
+    if credit_at is not None and credit_at >= 2 and 0 < len(kept) - credit_at <= AFTER_CREDIT_MAX_BLOCKS \
+            and all(len(b.text) <= AFTER_CREDIT_MAX_CHARS for b in kept[credit_at:]):
+        # "责任编辑：高义" then "=请放自由广场，类别重点。", a keyword list, "Donation", a photo caption.
+        after, kept = kept[credit_at:], kept[:credit_at]
+    else:
+        after = []
     kept = _strip_leading(kept, title, f, datelines)
+    for b in credits:
+        f.take_credit(b.spaced)
+        f.fire("credit_line", b.text)
+    for b in after:
+        if not (f.take_source(b.text) or f.take_credit(b.spaced)):
+            f.fire("after_credit", b.text)
     kept = _strip_trailing(kept, f)
     return [b.text for b in kept], f
 
@@ -233,7 +266,7 @@ def _strip_leading(blocks: list[Block], title: str | None, f: BlockFindings,
     norm_title = re.sub(r"\s+", "", title or "")
     while blocks:
         b = blocks[0]
-        if norm_title and re.sub(r"\s+", "", b.text) == norm_title:
+        if norm_title and _same_title(b.text, norm_title, len(blocks) > 1):
             f.fire("repeated_title", b.text)
             blocks.pop(0)
             continue
@@ -265,6 +298,23 @@ def _strip_leading(blocks: list[Block], title: str | None, f: BlockFindings,
         if not changed:
             break
     return blocks
+
+
+# What a repeated title may differ by: the mirror's "(图)"/"(视频)" mark, a part or episode number, a
+# programme date ("（2019/09/16）（总第417期）"), a closing full stop.
+_TITLE_TAIL = _R(r"(?:\s*[(（][^()（）]{1,20}[)）])+$|[。！!]$")
+
+
+def _same_title(text: str, norm_title: str, more: bool) -> bool:
+    """The page title repeated above the body, exactly or up to a bracketed tail or a full stop
+    (the latter only when the story follows, so a one-line greeting page keeps its line)."""
+    t = re.sub(r"\s+", "", text)
+    if t == norm_title:
+        return True
+    if not more:
+        return False
+    a, b = _TITLE_TAIL.sub("", t), _TITLE_TAIL.sub("", norm_title)
+    return len(b) >= 6 and a == b
 
 
 def _offset(spaced: str, removed: str) -> int:
@@ -301,6 +351,10 @@ def _strip_trailing(blocks: list[Block], f: BlockFindings) -> list[Block]:
             b.text = stripped
             b.spaced = _END_MARKS.sub("", b.spaced).strip()
         if not b.text:
+            blocks.pop()
+            continue
+        if _SOURCE_URL.match(b.text):
+            f.fire("source_line", b.text)
             blocks.pop()
             continue
         if f.take_source(b.text):
