@@ -202,3 +202,138 @@ def test_generic_news_page_uses_the_fallback_extractor() -> None:
 def test_fallback_is_not_used_for_known_layouts() -> None:
     rec = clean(PAGES + "soh6/426145.md")
     assert "fallback_extractor" not in rec.rules_fired
+
+
+# --------------------------------------------------------------------------- second pass
+
+
+def test_cms_note_after_the_closing_editor_credit_is_dropped() -> None:
+    # 责任编辑：高义 / =请放自由广场，类别重点。排程10个小时后发表。谢谢
+    rec = clean(PAGES + "nsc993/n12246247.md")
+    assert rec.editors == ["高义"]
+    assert blocks(rec)[-1].endswith("并表示官方以后还会陆续公布大人物死亡。")
+    assert "请放自由广场" not in rec.text
+    assert_no_leaks(rec)
+
+
+def test_after_credit_rule_keeps_a_story_that_goes_on() -> None:
+    story = [f"第{i}段正文，内容很长很长，是故事的一部分。" for i in range(3)]
+    long_tail = "后面还有一段真正的正文，讲述了另一件事情的经过，包括时间、地点与人物，" * 3
+    texts, f = apply_block_rules(
+        [Block(text=t, spaced=t, tag="p") for t in (*story, "责任编辑：高义", long_tail)], None, (), (), ())
+    assert texts == [*story, long_tail] and f.editors == ["高义"]
+    texts, f = apply_block_rules(
+        [Block(text=t, spaced=t, tag="p") for t in (*story, "责任编辑：朱颖", "一般发表，自由广场")], None, (), (), ())
+    assert texts == story and f.editors == ["朱颖"]
+
+
+def test_rfa_credit_in_separate_spans_without_separators() -> None:
+    # <span>记者乔龙</span><span>责编</span><span>胡力汉 许书婷</span>
+    rec = clean(PAGES + "yataibaodao/QL2-10162020054746.md")
+    assert rec.authors == ["乔龙"] and rec.editors == ["胡力汉", "许书婷"]
+    assert "责编" not in rec.text
+
+
+def test_programme_sign_off_with_like_and_subscribe_prompt() -> None:
+    # 以上就是今天的节目内容。如果您喜欢新闻看点，请别忘记点赞订阅… / 感谢您的收看，再会。
+    rec = clean(PAGES + "nsc412/n12479094.md")
+    assert "点赞订阅" not in rec.text and "感谢您的收看" not in rec.text and "会员区" not in rec.text
+    assert blocks(rec)[0] == "大家好，欢迎关注新闻看点，我是李沐阳。今天是10月15日，星期四。"
+    texts, _ = apply_block_rules([Block(text=t, spaced=t, tag="p") for t in (
+        "正文。", "更多内容请观看完整视频。别忘了，订阅我们的频道，打开小铃铛，获取更新。下次节目再见！#",
+        "《新闻第一现场》制作")], None, (), (), ())
+    assert texts == ["正文。"]
+
+
+def test_headline_label_is_not_a_columnist() -> None:
+    rec = clean(PAGES + "prog647/a102921424.md")  # 历史故事：晋孝武帝酒后渎神，不久身故
+    assert rec.authors == [] and rec.editors == ["张信燕"]
+    rec = clean(PAGES + "pinglun/yj-09232020185853.md")  # 禁书解读 | 余杰：北美华文报纸…
+    assert rec.authors == ["余杰"]
+
+
+@pytest.mark.parametrize("title, author", [
+    ("田云：美总统辩论令中共恐惧的事实", "田云"),
+    ("秦鹏快评：习近平为防中共垮台", "秦鹏"),
+    ("组图：欧洲心脏－博登湖拉起“和平人链”", None),
+    ("美国务院：去年96位法轮功学员遭迫害死", None),
+    ("专访胡平：20年打压 法轮功屹立不倒意义深远", None),
+    ("前车之鉴：千年古城为何突然神秘消失？", None),
+    ("德媒：欧洲已不信任北京", None),
+])
+def test_title_columnist_names_people_only(title: str, author: str | None) -> None:
+    from transforms.pipeline import _title_authors
+    assert _title_authors(title, None, ["正文。"], [], []) == ([author] if author else [])
+
+
+def test_title_repeated_without_its_bracketed_tail() -> None:
+    rec = clean(PAGES + "prog202/a102949251.md")  # title 【环球直击】9月25日完整版（2）, body 【环球直击】9月25日完整版
+    assert blocks(rec)[0] == "提要"
+    rec = clean(PAGES + "p8/944108.md")  # title …规划术”(图), body …规划术”
+    assert blocks(rec)[0] == "确保每天睡七个小时"
+    texts, _ = apply_block_rules([Block(text="济南市全体大法弟子恭祝师尊中秋好。", spaced="", tag="p")],
+                                 "济南市全体大法弟子恭祝师尊中秋好", (), (), ())
+    assert texts == ["济南市全体大法弟子恭祝师尊中秋好。"]  # a one-line page keeps its only line
+
+
+def test_double_bracketed_byline_before_the_story() -> None:
+    rec = clean(PAGES + "soh5/430948.md")  # （（本台记者林秀宜采访报导））美国总统…
+    assert rec.authors == ["林秀宜"] and rec.editors == ["元明清"]
+    assert blocks(rec)[0].startswith("美国总统特朗普确诊感染中共病毒")
+
+
+def test_abridged_mark_and_serial_mark_are_dropped() -> None:
+    rec = clean(PAGES + "p6/932094.md")
+    assert "删节" not in rec.text
+    assert blocks(rec)[-1].endswith("现在的教师岂不汗颜！")
+    texts, _ = apply_block_rules([Block(text=t, spaced=t, tag="p") for t in (
+        "这，大概就是经济学家与富豪的区别。（未完待续）", "“往事微痕”供稿")], None, (), (), ())
+    assert texts == ["这，大概就是经济学家与富豪的区别。"]
+
+
+def test_long_membership_appeal_is_dropped() -> None:
+    rec = clean(PAGES + "p3/948952.md")  # 【诚征荣誉会员】溪流能够汇成大海…（long）
+    assert "荣誉会员" not in rec.text
+    assert_no_leaks_except_footnote_urls(rec)
+
+
+def assert_no_leaks_except_footnote_urls(rec: Record) -> None:
+    leaks = [m for m in LEAK_MARKERS if m in rec.text and m != "原文链接："]  # the story cites its sources
+    assert not leaks, leaks
+
+
+def test_source_line_with_only_a_url_is_not_kept_or_the_publisher() -> None:
+    rec = clean(PAGES + "soh3/391390.md")  # 文章来源：https://www.sohu.com/a/…
+    assert "文章来源" not in rec.text and "sohu.com" not in rec.text
+    assert rec.publisher == "希望之声"
+
+
+@pytest.mark.parametrize("line, authors, editors", [
+    ("记者文海欣刘少风郑日尧责编 胡力汉 许书婷", ["文海欣", "刘少风", "郑日尧"], ["胡力汉", "许书婷"]),
+    ("自由亚洲电台记者郑崇生华盛顿报道   责编·：梒青   网编：洪伟", ["郑崇生"], ["梒青", "洪伟"]),
+    ("自由亚洲电台 柳泉报道 责编：申铧 网编：郭度", ["柳泉"], ["申铧", "郭度"]),
+    ("（记者李韵报导？责任编辑：戴明）", ["李韵"], ["戴明"]),
+    ("责任编辑：张宪义 @*#", [], ["张宪义"]),
+    ("（英文大纪元资深记者杨杰凯（Jan Jekielek）采访报导／秋生编译）", ["杨杰凯", "秋生"], []),
+    ("（大纪元英文记者费翰Jack Phillips报导/高杉编译）", ["费翰", "高杉"], []),
+    ("（大纪元记者林乐予美国华盛顿DC报导）", ["林乐予"], []),
+    ("（大纪元记者尹婉、周静静美国大急流城报导）", ["尹婉", "周静静"], []),
+    ("（大纪元记者特约记者柯婷婷、韩瑞美国纽约报导）", ["柯婷婷", "韩瑞"], []),
+    ("（（本台记者伊虎9月5日综合报道））", ["伊虎"], []),
+    ("（記者文興賓州報導）", ["文興"], []),
+    ("采访编辑/刘惠 后制/金叶萱", ["刘惠"], ["金叶萱"]),
+    ("（本台记者唐家婕对报道有贡献。）（记者：王允；编辑：申铧） 网编：申铧", ["唐家婕", "王允"], ["申铧"]),
+])
+def test_credit_shapes_second_pass(line: str, authors: list[str], editors: list[str]) -> None:
+    c = parse_credit(line)
+    assert c is not None and c.authors == authors and c.editors == editors
+
+
+@pytest.mark.parametrize("line", [
+    "红色媒体记者（图片来源：Andrea Verdelli/Getty Images）",  # an image credit
+    "记者：为什么这样做？",
+    "记者：为什么？编辑怎么说",
+    "（本台记者唐家婕对报道负责任）",
+])
+def test_not_credits_second_pass(line: str) -> None:
+    assert parse_credit(line) is None
