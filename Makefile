@@ -33,5 +33,9 @@ lint: install
 fuzz: install
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q tests/test_properties.py
 
+bench: install
+	$(BIN)/python -m pip install -q -e ".[dev,bench]"
+	$(BIN)/python bench/run_bench.py $(BENCH_ARGS)
+
 clean:
 	rm -rf data .pytest_cache .ruff_cache .hypothesis
