@@ -580,9 +580,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception:
         pass
     dirty = results["git"]["dirty_files"]
-    print(f"news-etl benchmark: workdir {work}, git {results['git']['commit']}"
+    print(f"news-etl benchmark: workdir {work}, {'source' if args.src else 'git'} {results['git']['commit']}"
           f"{f' (+{len(dirty)} uncommitted files in flows/transforms/schemas)' if dirty and not args.src else ''}"
-          f"{', source ' + str(args.src) if args.src else ''}")
+          f"{' at ' + str(args.src) if args.src else ''}")
     try:
         t = time.perf_counter()
         full = unpack(args.corpus, work / "unpacked")
@@ -694,7 +694,8 @@ def main(argv: list[str] | None = None) -> int:
 
         # ------------------------------------------------------------------ report
         print("\n" + "=" * 100)
-        print(f"RESULTS ({label}; {results['host']['cpus']} cores; git {results['git']['commit']}"
+        print(f"RESULTS ({label}; {results['host']['cpus']} cores; "
+              f"{'source ' if args.src else 'git '}{results['git']['commit']}"
               f"{' + uncommitted changes' if results['git']['dirty_files'] else ''})\n")
         table = print_table(rows, traf, floor, traf_label)
         print(f"\nfixed start-up cost: news-etl run over {startup.files} files end to end: {startup.seconds:.2f} s, "
