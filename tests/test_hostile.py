@@ -79,6 +79,12 @@ def test_images_are_binary_rejects(blob: bytes, kind: str) -> None:
     assert r.reason == "binary" and kind in r.detail
 
 
+@pytest.mark.parametrize("start", [b"RIFF", b"BZh", b"ID3", b"OggS", b"GIF89a", b"%PDF-"])
+def test_text_that_starts_like_a_magic_number_is_text(start: bytes) -> None:
+    r = record(start + " 格式的说明文字，这是一篇普通的文章。".encode())
+    assert r.text == (start.decode() + " 格式的说明文字，这是一篇普通的文章。")
+
+
 @pytest.mark.parametrize("seed", range(4))
 @pytest.mark.parametrize("size", [64, 4096, 200_000])
 def test_random_bytes_are_undecodable(seed: int, size: int) -> None:
@@ -301,6 +307,7 @@ def test_non_string_titles(value: str, title: str | None) -> None:
     ("0001-01-01", None), ("0001-01-01 00:00:00", None), ("9999-12-31 23:59:59 -10:00", None),
     ("1900-01-01", None), ("99999-01-01", None), ("1650000000", None), ("yesterday", None),
     ("[2022, 4, 19]", None), ("{y: 2022}", None), ("true", None), ("../../../etc/passwd", None),
+    ('"0001-01-01"', None), ("'0099-05-01 10:00'", None), ('"2101-01-01"', None), ("0001年1月1日", None),
 ])
 def test_dates_in_odd_or_invalid_formats(value: str, expected: dt.datetime | None) -> None:
     r = record(jekyll(f"title: t\ndate: {value}\n"))

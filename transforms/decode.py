@@ -78,10 +78,27 @@ class Decoded:
     encoding: str
 
 
+def _looks_binary(head: bytes) -> bool:
+    """Control bytes, or bytes that are not UTF-8, in the first kilobyte."""
+    if re.search(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]", head):
+        return True
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.end < len(head)  # not just a character cut by the 1 KB boundary
+    return False
+
+
 def sniff_binary(raw: bytes) -> str | None:
-    """Name the binary format of ``raw`` if its magic bytes give one away."""
+    """Name the binary format of ``raw`` if its magic bytes give one away.
+
+    Magic numbers made of printable ASCII (``RIFF``, ``BZh``, ``ID3``, ``%PDF-``)
+    also start ordinary sentences, so they count only when binary bytes follow.
+    """
     for magic, name in _MAGIC:
         if raw.startswith(magic):
+            if magic.isascii() and all(32 <= b < 127 for b in magic) and not _looks_binary(raw[:1024]):
+                continue
             return name
     return None
 
@@ -191,7 +208,8 @@ def _check_textual(text: str, encoding: str) -> None:
     """Refuse decodings that are mostly replacement or control characters."""
     if not text:
         return
-    sample = text[:20000]
+    # Line endings as _clean_text leaves them, so a CRLF copy is judged like the original.
+    sample = text[:40000].replace("\r\n", "\n").replace("\r", "\n")[:20000]
     # NULs are not counted: the binary check has judged them, and they are dropped.
     junk = sum(1 for ch in sample if ch == "\ufffd" or (ord(ch) < 32 and ch not in "\t\n\r\x00"))
     if junk / len(sample) > 0.05:
