@@ -161,7 +161,8 @@ def read_local(root: str, rel: str, max_bytes: int | None) -> bytes:
         if max_bytes is not None and st.st_size > max_bytes:
             raise InputRejected("too_large", f"{st.st_size} bytes is over the limit of {max_bytes}", st.st_size)
         try:
-            raw = fh.read() if max_bytes is None else fh.read(max_bytes + 1)
+            # st_size + 1 (still capped) instead of a max_bytes-sized buffer for every file
+            raw = fh.read() if max_bytes is None else fh.read(min(max_bytes, st.st_size) + 1)
         except OSError as exc:
             raise InputRejected("read_error", f"{type(exc).__name__}: {exc.strerror}") from None
     if max_bytes is not None and len(raw) > max_bytes:

@@ -204,6 +204,10 @@ def _clean_text(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
+# Replacement characters and C0 controls other than tab, newline, CR and NUL (one regex: the hot path).
+_JUNK = re.compile(r"[\ufffd\x01-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def _check_textual(text: str, encoding: str) -> None:
     """Refuse decodings that are mostly replacement or control characters."""
     if not text:
@@ -211,7 +215,7 @@ def _check_textual(text: str, encoding: str) -> None:
     # Line endings as _clean_text leaves them, so a CRLF copy is judged like the original.
     sample = text[:40000].replace("\r\n", "\n").replace("\r", "\n")[:20000]
     # NULs are not counted: the binary check has judged them, and they are dropped.
-    junk = sum(1 for ch in sample if ch == "\ufffd" or (ord(ch) < 32 and ch not in "\t\n\r\x00"))
+    junk = len(_JUNK.findall(sample))
     if junk / len(sample) > 0.05:
         raise DecodeError("undecodable", f"decoding as {encoding} leaves {junk} of {len(sample)} characters unreadable")
 

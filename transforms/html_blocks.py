@@ -216,7 +216,7 @@ def parse(html: str) -> etree._Element | None:
 
 
 def prune(root: etree._Element, site_xpaths: Iterable[str], trace: list[tuple[str, str]] | None,
-          images: list[Image]) -> None:
+          images: list[Image], snippets: bool = True) -> None:
     """Remove every element that is not article text, keeping tails in place."""
     doomed: list[tuple[etree._Element, str]] = []
     for xp in site_xpaths:
@@ -259,7 +259,7 @@ def prune(root: etree._Element, site_xpaths: Iterable[str], trace: list[tuple[st
         if parent is None:
             continue
         if trace is not None and rule not in ("image", "comment"):
-            trace.append((rule, _snippet(el)))
+            trace.append((rule, _snippet(el) if snippets else ""))
         if rule in ("image", "widget_image", "tracking_pixel"):
             # Leave a marker so a caption right after an image can be recognised.
             marker = etree.Element("news-etl-image")

@@ -162,7 +162,7 @@ def _clean(raw: bytes, source_path: str, sha: str, size: int, trace: Trace | Non
     root = html_blocks.parse(body)
     blocks = []
     if root is not None:
-        html_blocks.prune(root, xpaths, removed, images)
+        html_blocks.prune(root, xpaths, removed, images, snippets=trace is not None)
         blocks = html_blocks.blocks(root)
     site_drop = (url_site.drop_blocks if url_site else ()) + tuple(p for m in mirrors for p in m.drop_blocks)
     site_drop_short = tuple(p for m in (url_site, *mirrors) if m for p in m.drop_short_blocks)
