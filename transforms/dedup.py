@@ -13,6 +13,7 @@ import hashlib
 import re
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
@@ -41,13 +42,19 @@ def _crc(data: bytes) -> int:
     return zlib.crc32(data)
 
 
+@lru_cache(maxsize=1)
+def _permutations():
+    """The permutation parameters, built once per process instead of once per document."""
+    return MinHash(num_perm=NUM_PERM, hashfunc=_crc, scheme=SCHEME).permutations
+
+
 def signature(text: str) -> bytes | None:
     """MinHash of the text's character shingles, as bytes; None for short texts."""
     norm = normalise(text)
     if len(norm) < MIN_NEAR_CHARS:
         return None
     shingles = {norm[i:i + SHINGLE].encode("utf-8") for i in range(len(norm) - SHINGLE + 1)}
-    m = MinHash(num_perm=NUM_PERM, hashfunc=_crc, scheme=SCHEME)
+    m = MinHash(num_perm=NUM_PERM, hashfunc=_crc, scheme=SCHEME, permutations=_permutations())
     m.update_batch(list(shingles))
     return m.hashvalues.astype(np.uint32).tobytes()
 

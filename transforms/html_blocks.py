@@ -35,6 +35,7 @@ BLOCK_TAGS = frozenset({
     "center", "figure", "hr", "address", "details", "summary", "body", "html", "fieldset", "legend",
 })
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_WS = re.compile(r"\s+")
 _CENTER_STYLE = re.compile(r"text-align\s*:\s*center", re.I)
 # class/id tokens of ad slots and image captions.
 _AD_HINT = re.compile(r"(?:^|[\s_-])(?:ad|ads|advert|advertisement|adsbygoogle|single_ad|ad_embed|sponsor|banner)(?:$|[\s_-])", re.I)
@@ -309,7 +310,7 @@ def blocks(root: etree._Element) -> list[Block]:
         # entities decoded (double-escaped ones too); markup the source escaped is still markup
         raw = visible_text(raw)
         text = normalize_inline(raw)
-        share = min(1.0, link_chars[0] / max(1, len(re.sub(r"\s+", "", raw))))
+        share = min(1.0, link_chars[0] / max(1, len(_WS.sub("", raw))))
         link_chars[0] = 0
         if text:
             out.append(Block(text=text, spaced=normalize_inline(raw, keep_typed_spaces=True), tag=tags[-1], centered=centered_depth[-1],
@@ -335,7 +336,7 @@ def blocks(root: etree._Element) -> list[Block]:
             if el.text and tag != "news-etl-image":
                 buf.append(el.text)
                 if link_depth:
-                    link_chars[0] += len(re.sub(r"\s+", "", el.text))
+                    link_chars[0] += len(_WS.sub("", el.text))
         else:
             if is_link:
                 link_depth -= 1
@@ -347,6 +348,6 @@ def blocks(root: etree._Element) -> list[Block]:
             if el.tail:
                 buf.append(el.tail)
                 if link_depth:
-                    link_chars[0] += len(re.sub(r"\s+", "", el.tail))
+                    link_chars[0] += len(_WS.sub("", el.tail))
     flush()
     return out
