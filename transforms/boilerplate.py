@@ -171,11 +171,11 @@ def apply_block_rules(blocks: list[Block], title: str | None, site_drop: tuple[r
     credits: list[Block] = []
     for b in blocks:
         b.text = _EMPHASIS.sub("", b.text).strip()
-        b.spaced = _EMPHASIS.sub("", b.spaced).strip()
+        b.map_spaced(_unemphasised)
         if _TAG_RESIDUE.search(b.text):
             f.fire("tag_residue", b.text)
             b.text = normalize_inline(_TAG_RESIDUE.sub("", b.text))
-            b.spaced = normalize_inline(_TAG_RESIDUE.sub("", b.spaced), keep_typed_spaces=True)
+            b.map_spaced(_without_tag_residue)
         if not b.text:
             continue
         rule = _drop_rule(b, site_drop, site_drop_short, datelines)
@@ -206,6 +206,14 @@ def apply_block_rules(blocks: list[Block], title: str | None, site_drop: tuple[r
             f.fire("after_credit", b.text)
     kept = _strip_trailing(kept, f)
     return [b.text for b in kept], f
+
+
+def _unemphasised(spaced: str) -> str:
+    return _EMPHASIS.sub("", spaced).strip()
+
+
+def _without_tag_residue(spaced: str) -> str:
+    return normalize_inline(_TAG_RESIDUE.sub("", spaced), keep_typed_spaces=True)
 
 
 def _drop_promo_labels(kept: list[Block], f: BlockFindings) -> None:

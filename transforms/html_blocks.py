@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 
 import lxml.html
 from lxml import etree
@@ -40,6 +39,7 @@ _CENTER_STYLE = re.compile(r"text-align\s*:\s*center", re.I)
 # class/id tokens of ad slots and image captions.
 _AD_HINT = re.compile(r"(?:^|[\s_-])(?:ad|ads|advert|advertisement|adsbygoogle|single_ad|ad_embed|sponsor|banner)(?:$|[\s_-])", re.I)
 _CAPTION_HINT = re.compile(r"caption|wp-caption|img-desc|pic-desc|photo-desc", re.I)
+_CAPTION_TAGS = frozenset({"div", "span", "p", "small"})
 # Images that are not article images: QR codes of the mirror, pixels, chart widgets, icons.
 _NOT_ARTICLE_IMAGE = re.compile(r"\.md\.png$|icon-zoom|GetPic\.aspx|klinepic|/pixel|spacer\.gif|blank\.gif|qrcode|/icons?/", re.I)
 _FILENAME_ALT = re.compile(r"^(?:image|img|pic|photo)?[\w.-]*\.(?:png|jpe?g|gif|webp)$|^(?:image|img|pic)$", re.I)
@@ -62,31 +62,65 @@ def _parser() -> etree.HTMLParser:
 
     ``huge_tree`` lifts libxml2's 10 MB limit on one text node or attribute (the
     per-file size limit bounds memory instead); depth stays limited to 2,048.
+    Plain ``etree`` elements, not ``lxml.html`` ones: nothing here uses their
+    extra methods, and their Python class lookup ran for every element visited.
     """
     parser = getattr(_LOCAL, "parser", None)
     if parser is None:
         parser = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, recover=True,
                                   remove_blank_text=False, default_doctype=False, huge_tree=True)
-        parser.set_element_class_lookup(lxml.html.HtmlElementClassLookup())
         _LOCAL.parser = parser
     return parser
 
 
-@dataclass
 class Block:
-    """One paragraph-like unit; ``after_image`` marks text right after an image."""
+    """One paragraph-like unit; ``after_image`` marks text right after an image.
 
-    text: str
-    spaced: str
-    tag: str
-    centered: bool = False
-    after_image: bool = False
-    with_image: bool = False
-    link_share: float = 0.0
+    ``spaced`` is the block with the spaces its author typed between CJK
+    characters kept (credit lines need them to split names). Only the few blocks
+    that are read as credits or datelines ever need it, so it is computed from
+    ``raw`` (the visible text before whitespace normalisation) on first use, and
+    edits made before that (:meth:`map_spaced`) are applied then, in order.
+    """
 
+    __slots__ = ("_pending", "_spaced", "after_image", "centered", "link_share", "raw", "tag", "text", "with_image")
 
-def _attr_text(el: etree._Element) -> str:
-    return f"{el.get('class', '')} {el.get('id', '')}"
+    def __init__(self, text: str, spaced: str | None = None, tag: str = "p", centered: bool = False,
+                 after_image: bool = False, with_image: bool = False, link_share: float = 0.0,
+                 raw: str | None = None) -> None:
+        self.text = text
+        self._spaced = spaced
+        self._pending: list[Callable[[str], str]] = []
+        self.raw = raw
+        self.tag = tag
+        self.centered = centered
+        self.after_image = after_image
+        self.with_image = with_image
+        self.link_share = link_share
+
+    @property
+    def spaced(self) -> str:
+        if self._spaced is None:
+            spaced = normalize_inline(self.raw if self.raw is not None else self.text, keep_typed_spaces=True)
+            for fn in self._pending:
+                spaced = fn(spaced)
+            self._spaced, self._pending = spaced, []
+        return self._spaced
+
+    @spaced.setter
+    def spaced(self, value: str) -> None:
+        self._spaced, self._pending = value, []
+
+    def map_spaced(self, fn: Callable[[str], str]) -> None:
+        """Apply ``fn`` to ``spaced``: now if it has been computed, else when it first is."""
+        if self._spaced is None:
+            self._pending.append(fn)
+        else:
+            self._spaced = fn(self._spaced)
+
+    def __repr__(self) -> str:
+        return f"Block(text={self.text!r}, tag={self.tag!r}, centered={self.centered}, " \
+               f"after_image={self.after_image}, with_image={self.with_image}, link_share={self.link_share})"
 
 
 def _snippet(el: etree._Element) -> str:
@@ -228,13 +262,16 @@ def prune(root: etree._Element, site_xpaths: Iterable[str], trace: list[tuple[st
         except etree.XPathError:
             continue
     for el in root.iter():
-        if not isinstance(el.tag, str):
+        tag = el.tag
+        if not isinstance(tag, str):
             doomed.append((el, "comment"))
             continue
-        tag = el.tag.lower()
+        tag = tag.lower()
         if tag in DROP_TAGS:
             doomed.append((el, f"tag:{tag}"))
-        elif el.get("hidden") is not None or _HIDDEN_STYLE.search(el.get("style") or ""):
+            continue
+        style = el.get("style")
+        if el.get("hidden") is not None or (style and _HIDDEN_STYLE.search(style)):
             doomed.append((el, "hidden"))
         elif tag == "img":
             src = (el.get("src") or el.get("data-src") or "").strip()
@@ -247,10 +284,17 @@ def prune(root: etree._Element, site_xpaths: Iterable[str], trace: list[tuple[st
                 caption = None if (not alt or _FILENAME_ALT.match(alt)) else alt
                 images.append(Image(url=src, caption=caption))
                 doomed.append((el, "image"))
-        elif tag == "figcaption" or (tag in ("div", "span", "p", "small") and _CAPTION_HINT.search(_attr_text(el))):
+        elif tag == "figcaption":
             doomed.append((el, "caption"))
-        elif _AD_HINT.search(_attr_text(el)):
-            doomed.append((el, "ad"))
+        else:
+            cls, el_id = el.get("class"), el.get("id")
+            if cls is None and el_id is None:  # no hint to read
+                continue
+            hints = f"{cls or ''} {el_id or ''}"
+            if tag in _CAPTION_TAGS and _CAPTION_HINT.search(hints):
+                doomed.append((el, "caption"))
+            elif _AD_HINT.search(hints):
+                doomed.append((el, "ad"))
     seen: set[int] = set()
     for el, rule in doomed:
         if id(el) in seen:
@@ -295,49 +339,62 @@ def _centered(el: etree._Element) -> bool:
 
 
 def blocks(root: etree._Element) -> list[Block]:
-    """Walk the pruned tree in reading order and cut it into blocks."""
+    """Walk the pruned tree in reading order and cut it into blocks.
+
+    Most flushes (every block tag and ``<br>`` opens and closes one) find only
+    the whitespace between tags: those are answered without any text work.
+    """
     out: list[Block] = []
     buf: list[str] = []
-    state = {"image_pending": False, "image_in_block": False}
+    image_pending = image_in_block = False
     link_depth = 0
-    link_chars = [0]
+    link_chars = 0
     centered_depth: list[bool] = [False]
     tags: list[str] = ["body"]
+    # (tag, is_link) of every open element, so that its end event need not look again.
+    open_elements: list[tuple[str, bool]] = []
 
     def flush() -> None:
+        nonlocal image_pending, image_in_block, link_chars
         raw = "".join(buf)
         buf.clear()
+        if not raw or raw.isspace():  # normalises to nothing: no block
+            link_chars = 0
+            image_in_block = False
+            return
         # entities decoded (double-escaped ones too); markup the source escaped is still markup
         raw = visible_text(raw)
         text = normalize_inline(raw)
-        share = min(1.0, link_chars[0] / max(1, len(_WS.sub("", raw))))
-        link_chars[0] = 0
+        share = min(1.0, link_chars / max(1, len(_WS.sub("", raw))))
+        link_chars = 0
         if text:
-            out.append(Block(text=text, spaced=normalize_inline(raw, keep_typed_spaces=True), tag=tags[-1], centered=centered_depth[-1],
-                             after_image=state["image_pending"], with_image=state["image_in_block"],
-                             link_share=share))
-            state["image_pending"] = False
-        state["image_in_block"] = False
+            out.append(Block(text=text, tag=tags[-1], centered=centered_depth[-1], after_image=image_pending,
+                             with_image=image_in_block, link_share=share, raw=raw))
+            image_pending = False
+        image_in_block = False
 
     for event, el in etree.iterwalk(root, events=("start", "end")):
-        tag = el.tag.lower() if isinstance(el.tag, str) else ""
-        is_link = tag not in BLOCK_TAGS and el.get("href") is not None
         if event == "start":
+            tag = el.tag.lower() if isinstance(el.tag, str) else ""
+            is_block = tag in BLOCK_TAGS
+            is_link = not is_block and el.get("href") is not None
+            open_elements.append((tag, is_link))
             if is_link:
                 link_depth += 1
             if tag == "news-etl-image":
-                state["image_pending"] = True
-                state["image_in_block"] = True
-            elif tag in BLOCK_TAGS or tag == "br":
+                image_pending = image_in_block = True
+            elif is_block or tag == "br":
                 flush()
-                if tag != "br":
+                if is_block:
                     tags.append(tag)
                     centered_depth.append(centered_depth[-1] or _centered(el))
-            if el.text and tag != "news-etl-image":
-                buf.append(el.text)
+            text = el.text
+            if text and tag != "news-etl-image":
+                buf.append(text)
                 if link_depth:
-                    link_chars[0] += len(_WS.sub("", el.text))
+                    link_chars += len(_WS.sub("", text))
         else:
+            tag, is_link = open_elements.pop()
             if is_link:
                 link_depth -= 1
             if tag in BLOCK_TAGS:
@@ -345,9 +402,10 @@ def blocks(root: etree._Element) -> list[Block]:
                 if len(tags) > 1:
                     tags.pop()
                     centered_depth.pop()
-            if el.tail:
-                buf.append(el.tail)
+            tail = el.tail
+            if tail:
+                buf.append(tail)
                 if link_depth:
-                    link_chars[0] += len(_WS.sub("", el.tail))
+                    link_chars += len(_WS.sub("", tail))
     flush()
     return out

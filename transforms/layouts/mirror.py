@@ -12,14 +12,46 @@ NAME = "mirror"
 _HEAD = re.compile(r"\A\ufeff?\s*#{1,4}[ \t]+(?P<title>[^\n]+?)[ \t#]*\n[ \t]*[-=]{3,}[ \t]*\n")
 # The original article: 原文地址（需翻墙访问）：URL / 原文链接：URL
 _ORIGINAL = re.compile(r"原文(?:地址|链接|網址|链结|連結)[^：:\n]{0,12}[：:]\s*(?:<a[^>]*>)?\s*(?P<url>https?://[^\s<>'\"）)]+)")
-# Start of the share footer; everything after it belongs to the mirror.
-_FOOTER = re.compile(r"(?:<hr\s*/?>\s*)?手机上长按并复制下列链接或二维码分享本文章")
-# Markdown residue the mirror writes between HTML blocks: headings, rules.
-_MD_LINE = re.compile(r"^[ \t]*(?:#{1,6}[ \t].*|[-=*_]{3,}[ \t]*)$", re.M)
+# Start of the share footer; everything after it belongs to the mirror, and so does an
+# ``<hr>`` right before it. Found with ``str.find``: a pattern that opens with an optional
+# group is tried at every position of the page, which cost more than the rest of the split.
+_FOOTER_TEXT = "手机上长按并复制下列链接或二维码分享本文章"
+_FOOTER_HR = re.compile(r"<hr\s*/?>")
+# Markdown residue the mirror writes between HTML blocks: whole lines of headings or rules.
+# The pattern is anchored on the newline before the line (a literal the regex engine scans
+# for quickly) rather than on ``^`` in multiline mode (tried at every position); the first
+# line, which has no newline before it, is matched on its own.
+_MD_LINE_BODY = r"[ \t]*(?:#{1,6}[ \t][^\n]*|[-=*_]{3,}[ \t]*)(?=\n|\Z)"
+_MD_FIRST_LINE = re.compile(_MD_LINE_BODY)
+_MD_LINE = re.compile(r"\n" + _MD_LINE_BODY)
 
 
 def detect(text: str) -> bool:
     return bool(_HEAD.match(text))
+
+
+def _footer_start(rest: str) -> int | None:
+    """Where the share footer starts: its first line, or an ``<hr>`` (and whitespace) right before it."""
+    start = rest.find(_FOOTER_TEXT)
+    if start == -1:
+        return None
+    end = start
+    while end and rest[end - 1].isspace():
+        end -= 1
+    hr = rest.rfind("<", 0, end)
+    if hr != -1 and _FOOTER_HR.fullmatch(rest, hr, end):
+        return hr
+    return start
+
+
+def _strip_markdown_lines(rest: str) -> tuple[str, int]:
+    """Empty every Markdown heading or rule line (the line break stays); the number emptied."""
+    n = 0
+    first = _MD_FIRST_LINE.match(rest)
+    if first:
+        rest, n = rest[first.end():], 1
+    body, more = _MD_LINE.subn("\n", rest)
+    return body, n + more
 
 
 def split(text: str) -> Envelope:
@@ -33,11 +65,11 @@ def split(text: str) -> Envelope:
             share = share or link
         elif url is None:
             url = link
-    footer = _FOOTER.search(rest)
-    if footer:
-        rest = rest[: footer.start()]
+    footer = _footer_start(rest)
+    if footer is not None:
+        rest = rest[:footer]
         rules.append("mirror:share_footer")
-    body, n = _MD_LINE.subn("", rest)
+    body, n = _strip_markdown_lines(rest)
     if n:
         rules.append(f"mirror:markdown_lines×{n}")
     return Envelope(layout=NAME, body=body, title=m.group("title"), url=url, share_url=share, rules_fired=rules)
