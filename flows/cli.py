@@ -98,23 +98,34 @@ def _verbosity(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     runtime.configure(_verbosity(args))
+    if args.batch_size is not None and args.batch_size < 1:
+        print("news-etl: --batch-size must be at least 1", file=sys.stderr)
+        return 2
+    if "://" not in args.input and not Path(args.input).exists():
+        print(f"news-etl: input not found: {args.input}", file=sys.stderr)  # before paying for Prefect
+        return 2
+    from flows import temp_server
+
+    # Before importing Prefect: the server's start-up overlaps the imports below.
+    server = temp_server.start_early()
     from flows import reporting
     from flows.etl import DEFAULT_MAX_BYTES, etl_flow
     from flows.report import RunSummary
 
     reporting.enable_progress(not args.quiet and not args.json and sys.stderr.isatty())
-    if args.batch_size is not None and args.batch_size < 1:
-        print("news-etl: --batch-size must be at least 1", file=sys.stderr)
-        return 2
     from flows.store import OutputLocked, SchemaMismatch
 
     try:
-        summary = etl_flow(args.input, args.output, batch_size=args.batch_size, workers=args.workers,
-                           max_bytes=args.max_bytes or DEFAULT_MAX_BYTES, full_refresh=args.full_refresh,
-                           prune=args.prune, runner=args.runner, address=args.address)
+        with temp_server.use(server):
+            summary = etl_flow(args.input, args.output, batch_size=args.batch_size, workers=args.workers,
+                               max_bytes=args.max_bytes or DEFAULT_MAX_BYTES, full_refresh=args.full_refresh,
+                               prune=args.prune, runner=args.runner, address=args.address)
     except FileNotFoundError as exc:
         print(f"news-etl: {exc}", file=sys.stderr)
         return 2
+    except temp_server.ServerStartError as exc:
+        print(f"news-etl: {exc}", file=sys.stderr)
+        return 1
     except OutputLocked as exc:
         print(f"news-etl: {exc}", file=sys.stderr)
         return 3

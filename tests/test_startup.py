@@ -1,0 +1,103 @@
+"""Start-up: the CLI's early temporary Prefect server is used, stopped, and never outlives the CLI."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from flows import temp_server
+
+BIN = Path(sys.executable).parent / "news-etl"
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env.update(TMPDIR=str(tmp_path), **extra)
+    return env
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(entry.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def test_start_early_respects_a_configured_api(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:4200/api")
+    assert temp_server.start_early() is None
+    monkeypatch.delenv("PREFECT_API_URL")
+    monkeypatch.setenv(temp_server.DISABLE_ENV, "0")
+    assert temp_server.start_early() is None
+
+
+def test_run_uses_the_early_server_and_leaves_nothing_behind(sample_dir: Path, tmp_path: Path) -> None:
+    p = subprocess.run([str(BIN), "run", str(sample_dir), str(tmp_path / "out"), "--workers", "1"],
+                       capture_output=True, text=True, timeout=300, env=_env(tmp_path))
+    assert p.returncode == 0, p.stderr[-2000:]
+    output = p.stdout + p.stderr
+    assert "all accounted for" in output
+    # Prefect did not start a server of its own, and nobody is sent to a UI that is not served.
+    assert "Starting temporary server" not in output
+    assert "View at" not in output
+    assert "Error flushing events" not in output
+    assert list(tmp_path.glob("news-etl-prefect-server-*")) == []  # the server log is never left behind
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux only")
+def test_killed_cli_takes_its_server_down(sample_dir: Path, tmp_path: Path) -> None:
+    cli = subprocess.Popen([str(BIN), "run", str(sample_dir), str(tmp_path / "out")], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, env=_env(tmp_path))
+    try:
+        deadline, server = time.monotonic() + 60, None
+        while server is None and time.monotonic() < deadline and cli.poll() is None:
+            server = next((c for c in _children(cli.pid) if "uvicorn" in _cmdline(c)), None)
+            time.sleep(0.02)
+        assert server is not None, "the CLI never started its temporary server"
+        cli.send_signal(signal.SIGKILL)
+        cli.wait()
+        deadline = time.monotonic() + 15
+        while _alive(server) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(server), "the temporary server outlived the killed CLI"
+        assert list(tmp_path.glob("news-etl-prefect-server-*")) == []
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+
+
+def test_a_server_that_cannot_start_is_a_clear_error(sample_dir: Path, tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    p = subprocess.run([str(BIN), "run", str(sample_dir), str(tmp_path / "out")], capture_output=True, text=True,
+                       timeout=120, env=_env(tmp_path, PREFECT_HOME=str(blocker / "home")))
+    assert p.returncode == 1
+    assert "news-etl: the temporary Prefect server exited with code" in p.stderr
+    assert "unable to open database file" in p.stderr  # the server's own reason, from its log
+    assert not (tmp_path / "out" / "articles").exists()
