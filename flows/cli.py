@@ -41,10 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--full-refresh", action="store_true", help="rebuild the datasets from the input alone")
     run.add_argument("--prune", action="store_true",
                      help="remove records whose input file has disappeared (kept by default)")
-    run.add_argument("--runner", choices=("local", "dask", "ray"), default="local",
-                     help="where batches run: local processes (default), a Dask or a Ray cluster")
-    run.add_argument("--address", default=None,
-                     help="cluster address for --runner dask (tcp://host:8786) or ray (ray://host:10001)")
+    _add_runner_args(run)
     run.add_argument("--json", action="store_true", help="print the summary as JSON")
     _add_verbosity(run)
     _add_serve_parser(sub)
@@ -55,6 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("output", help="an output folder or URL written by `news-etl run`")
     st.add_argument("--plot", metavar="FILE.png", help="also draw the counts as a PNG chart")
     return parser
+
+
+def _add_runner_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--runner", choices=("local", "dask", "ray"), default="local",
+                   help="where batches run: local processes (default), a Dask or a Ray cluster")
+    p.add_argument("--address", default=None,
+                   help="cluster address for --runner dask (tcp://host:8786) or ray (ray://host:10001)")
 
 
 def _add_serve_parser(sub) -> None:
@@ -74,6 +78,7 @@ def _add_serve_parser(sub) -> None:
     sv.add_argument("--workers", type=int, default=None, help="parallel worker processes (default: all cores)")
     sv.add_argument("--max-bytes", type=int, default=None, help="reject files larger than this (default: 64 MiB)")
     sv.add_argument("--prune", action="store_true", help="remove records whose input file has disappeared")
+    _add_runner_args(sv)
     _add_verbosity(sv)
 
 
@@ -88,7 +93,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 2
     serve(args.input, args.output, cron=args.cron, timezone=args.timezone, name=args.name, overlap=args.overlap,
           paused=args.paused, batch_size=args.batch_size, workers=args.workers, max_bytes=args.max_bytes,
-          prune=args.prune)
+          prune=args.prune, runner=args.runner, address=args.address)
     return 0
 
 

@@ -22,7 +22,7 @@ TABLE_KEY = "news-etl-run-report"
 MARKDOWN_KEY = "news-etl-run-summary"
 # Sections of the printed table longer than this end in one "other (N)" row.
 PRINT_LIMIT = 20
-REJECT_WARNINGS_PER_BATCH = 10
+REJECT_WARNINGS_PER_BATCH = 3
 
 _progress_enabled = False
 

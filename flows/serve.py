@@ -30,9 +30,13 @@ def absolute(url: str) -> str:
 
 
 def flow_parameters(input_url: str, output_url: str, batch_size: int | None = None, workers: int | None = None,
-                    max_bytes: int | None = None, prune: bool = False) -> dict[str, Any]:
+                    max_bytes: int | None = None, prune: bool = False, runner: str = "local",
+                    address: str | None = None) -> dict[str, Any]:
     params: dict[str, Any] = {"input_url": absolute(input_url), "output_url": absolute(output_url)}
-    for key, value in (("batch_size", batch_size), ("workers", workers), ("max_bytes", max_bytes)):
+    if runner != "local":
+        params["runner"] = runner
+    for key, value in (("batch_size", batch_size), ("workers", workers), ("max_bytes", max_bytes),
+                       ("address", address)):
         if value is not None:
             params[key] = value
     if prune:

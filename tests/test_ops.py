@@ -147,6 +147,18 @@ def test_prefect_yaml_declares_the_serve_deployment_on_a_process_pool() -> None:
     assert set(flow.parameters.required) <= set(dep["parameters"])
 
 
+def test_serve_passes_the_runner_to_its_runs(tmp_path: Path) -> None:
+    from flows.cli import build_parser
+
+    args = build_parser().parse_args(["serve", str(tmp_path), "out", "--runner", "dask", "--address", "tcp://h:8786"])
+    params = serve.flow_parameters(args.input, args.output, runner=args.runner, address=args.address)
+    assert params == {"input_url": str(tmp_path), "output_url": os.path.abspath("out"), "runner": "dask",
+                      "address": "tcp://h:8786"}
+    # the default runner is the flow's own default: not spelled out in the deployment
+    assert serve.flow_parameters(str(tmp_path), "out") == {"input_url": str(tmp_path),
+                                                           "output_url": os.path.abspath("out")}
+
+
 def test_serve_refuses_an_invalid_schedule(tmp_path: Path) -> None:
     for args in (["--cron", "every half hour"], ["--timezone", "Mars/Olympus"]):
         p = subprocess.run([str(BIN), "serve", str(tmp_path), str(tmp_path / "out"), *args], capture_output=True,
