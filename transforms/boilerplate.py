@@ -13,13 +13,127 @@ Three kinds of rule act on the block list produced by :mod:`html_blocks`:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
+from re import _constants as _sre
+from re import _parser as _sre_parse
 
 from transforms.credits import parse_credit
 from transforms.html_blocks import Block
 from transforms.metadata import merge_unique
 from transforms.sites import publisher_aliases
 from transforms.text import normalize_inline
+
+# Literal prefilters -----------------------------------------------------------
+# Most blocks match no rule, and a rule's regex is tried at every position of the
+# block (a pattern with ``^`` branches or a leading class gets no fast scan). Nearly
+# every rule contains literal words, one of which any match must contain: one scan
+# for all of them (a plain alternation of literals, which the regex engine scans
+# quickly) rules out most blocks, and the rules themselves run only on the rest.
+# The literals are read off the parsed patterns, so the rule tables stay as written.
+_REPEATS = (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT)
+_MAX_OPTIONS = 16  # adjacent character classes are expanded into words up to this many
+
+
+def _uncased(ch: str) -> bool:
+    return ch.lower() == ch == ch.upper() and ch.casefold() == ch
+
+
+def required_literals(items: _sre_parse.SubPattern | list, ignore_case: bool = False) -> set[str] | None:
+    """Strings one of which every match of the parsed pattern ``items`` contains; None when none are known.
+
+    Sound, not complete: a run of literals (or of small classes of literals) gives
+    its words, a group or a repeat of at least one gives its own, a branch the union
+    over its alternatives; anything else gives nothing. Under ``ignore_case`` only
+    characters without case count, so the literals can be searched for as written.
+    """
+    candidates: list[set[str]] = []
+    run: list[set[str]] = []  # one set of characters per position of adjacent literal items
+
+    def end_run() -> None:
+        words = [""]
+        for chars in run:
+            if len(words) * len(chars) > _MAX_OPTIONS:
+                if words != [""]:
+                    candidates.append(set(words))
+                words = [""]
+                if len(chars) > _MAX_OPTIONS:
+                    continue
+            words = [w + c for w in words for c in chars]
+        if words != [""]:
+            candidates.append(set(words))
+        run.clear()
+
+    for op, av in items:
+        chars = None
+        if op is _sre.LITERAL:
+            chars = {chr(av)}
+        elif op is _sre.IN and all(o is _sre.LITERAL for o, _ in av):
+            chars = {chr(c) for _, c in av}
+        if chars is not None and (not ignore_case or all(map(_uncased, chars))):
+            run.append(chars)
+            continue
+        end_run()
+        found = None
+        if op is _sre.SUBPATTERN:
+            _group, add_flags, del_flags, sub = av
+            if not add_flags and not del_flags:
+                found = required_literals(sub, ignore_case)
+        elif op is _sre.ATOMIC_GROUP:
+            found = required_literals(av, ignore_case)
+        elif op is _sre.BRANCH:
+            options = [required_literals(b, ignore_case) for b in av[1]]
+            if all(options):
+                found = set().union(*options)
+        elif op in _REPEATS and av[0] >= 1:
+            found = required_literals(av[2], ignore_case)
+        if found:
+            candidates.append(found)
+    end_run()
+    # The best set has the longest shortest word, then the fewest words.
+    return max(candidates, key=lambda ws: (min(map(len, ws)), -len(ws))) if candidates else None
+
+
+def _always(text: str) -> bool:
+    return True
+
+
+def _never(text: str) -> bool:
+    return False
+
+
+@lru_cache(maxsize=256)
+def literal_prefilter(patterns: tuple[re.Pattern[str], ...]) -> Callable[[str], object]:
+    """A test that is false only for text no pattern of ``patterns`` can match (see above)."""
+    if not patterns:
+        return _never
+    words: set[str] = set()
+    for p in patterns:
+        try:
+            found = required_literals(_sre_parse.parse(p.pattern, p.flags), bool(p.flags & re.I))
+        except Exception:  # an internal of the re module changed: no prefilter, same results
+            found = None
+        if not found:
+            return _always
+        words |= found
+    # A word that contains another is implied by it.
+    words = {w for w in words if not any(v != w and v in w for v in words)}
+    return re.compile("|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)))).search
+
+
+class AnyOf:
+    """Patterns searched for in turn, after their literal prefilter; true when one matches."""
+
+    __slots__ = ("maybe", "patterns")
+
+    def __init__(self, patterns: tuple[re.Pattern[str], ...]) -> None:
+        self.patterns = patterns
+        self.maybe = literal_prefilter(patterns)
+
+    def search(self, text: str) -> bool:
+        return bool(self.maybe(text)) and any(p.search(text) for p in self.patterns)
+
 
 _R = re.compile
 # Rules that only apply to short blocks: in a long paragraph these words are prose.
@@ -119,6 +233,11 @@ _PLACE_DATELINE = _R(r"^[\u4e00-\u9fff]{2,6}\s+[—–－]{1,2}\s*")
 GENERIC_DATELINES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("", _GENERIC_DATELINE), ("", _WIRE_DATELINE), ("", _PLACE_DATELINE))
 
+_MAYBE_SHORT_RULE = literal_prefilter(tuple(p for _, p, _ in DROP_BLOCK_RULES))
+_MAYBE_ANY_LENGTH_RULE = literal_prefilter(tuple(p for _, p, any_length in DROP_BLOCK_RULES if any_length))
+_MAYBE_TAG_RESIDUE = literal_prefilter((_TAG_RESIDUE,))
+_MAYBE_MD_LINK = literal_prefilter((_MD_LINK,))
+
 
 @dataclass
 class BlockFindings:
@@ -166,19 +285,20 @@ def apply_block_rules(blocks: list[Block], title: str | None, site_drop: tuple[r
                       datelines: tuple[tuple[str, re.Pattern[str]], ...]) -> tuple[list[str], BlockFindings]:
     """Drop boilerplate blocks and peel datelines and credits off the ends."""
     f = BlockFindings()
+    site_rules, site_short_rules = AnyOf(site_drop), AnyOf(site_drop_short)
     kept: list[Block] = []
     credit_at: int | None = None
     credits: list[Block] = []
     for b in blocks:
         b.text = _EMPHASIS.sub("", b.text).strip()
         b.map_spaced(_unemphasised)
-        if _TAG_RESIDUE.search(b.text):
+        if _MAYBE_TAG_RESIDUE(b.text) and _TAG_RESIDUE.search(b.text):
             f.fire("tag_residue", b.text)
             b.text = normalize_inline(_TAG_RESIDUE.sub("", b.text))
             b.map_spaced(_without_tag_residue)
         if not b.text:
             continue
-        rule = _drop_rule(b, site_drop, site_drop_short, datelines)
+        rule = _drop_rule(b, site_rules, site_short_rules, datelines)
         if rule:
             f.fire(rule, b.text)
             if rule in _PROMO_RULES:
@@ -223,18 +343,19 @@ def _drop_promo_labels(kept: list[Block], f: BlockFindings) -> None:
         kept.pop()
 
 
-def _drop_rule(b: Block, site_drop: tuple[re.Pattern[str], ...],
-               site_drop_short: tuple[re.Pattern[str], ...],
+def _drop_rule(b: Block, site_drop: AnyOf, site_drop_short: AnyOf,
                datelines: tuple[tuple[str, re.Pattern[str]], ...] = ()) -> str | None:
-    short = len(b.text) <= SHORT_BLOCK
-    for name, pattern, any_length in DROP_BLOCK_RULES:
-        if (any_length or short) and pattern.search(b.text):
-            return name
-    if any(p.search(b.text) for p in site_drop) or (short and any(p.search(b.text) for p in site_drop_short)):
+    text = b.text
+    short = len(text) <= SHORT_BLOCK
+    if (_MAYBE_SHORT_RULE if short else _MAYBE_ANY_LENGTH_RULE)(text):
+        for name, pattern, any_length in DROP_BLOCK_RULES:
+            if (any_length or short) and pattern.search(text):
+                return name
+    if site_drop.search(text) or (short and site_drop_short.search(text)):
         return "site_block"
     if short and b.link_share >= 0.95:
         return "link_block"
-    if _markdown_nav(b.text):
+    if _markdown_nav(text):
         return "markdown_nav"
     if (b.after_image or b.with_image) and _looks_like_caption(b) and not _is_dateline_or_byline(b, datelines):
         return "image_caption"
@@ -245,6 +366,8 @@ def _markdown_nav(text: str) -> bool:
     """Markdown a mirror left as text: link menus (``#### [首页](…) | [新闻](…)``), headings, rules."""
     if _MD_RULE_OR_HEADING.match(text):
         return True
+    if not _MAYBE_MD_LINK(text):
+        return False
     links = _MD_LINK.findall(text)
     if not links:
         return False
