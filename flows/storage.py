@@ -128,38 +128,87 @@ class InputRejected(Exception):
         self.reason, self.detail, self.size = reason, detail, size
 
 
+# Directories on the way to a file are opened as handles that follow no symlink (O_PATH where it exists).
+_DIR_FLAGS = getattr(os, "O_PATH", os.O_RDONLY) | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
+_FILE_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+_WALK = os.open in os.supports_dir_fd and hasattr(os, "O_DIRECTORY") and hasattr(os, "O_NOFOLLOW")
+
+
+def _open_below(root: str, path: str) -> int | None:
+    """``path`` opened for reading when it is below ``root`` through real directories only.
+
+    Each component below the root is opened relative to its parent's handle,
+    refusing symlinks; so a file reached this way is inside the root whatever
+    the root itself resolves to, and no ``realpath`` is needed. None whenever
+    that does not work out (a symlink, ``.``/``..``, a missing or unreadable
+    entry): the caller then takes the slow path, which says why.
+    """
+    prefix = root.rstrip(os.sep) + os.sep
+    if not _WALK or not path.startswith(prefix):
+        return None
+    parts = path[len(prefix):].split(os.sep)
+    if any(p in ("", ".", "..") for p in parts):
+        return None
+    try:
+        dir_fd = os.open(root, _DIR_FLAGS & ~getattr(os, "O_NOFOLLOW", 0))  # the root may be a link: the user named it
+    except OSError:
+        return None
+    try:
+        for part in parts[:-1]:
+            sub = os.open(part, _DIR_FLAGS, dir_fd=dir_fd)
+            os.close(dir_fd)
+            dir_fd = sub
+        return os.open(parts[-1], _FILE_FLAGS, dir_fd=dir_fd)
+    except OSError:
+        return None
+    finally:
+        os.close(dir_fd)
+
+
 def read_local(root: str, rel: str, max_bytes: int | None) -> bytes:
     """Read ``rel`` under a local ``root`` safely, or raise :class:`InputRejected`.
 
     A symbolic link is followed only when its target resolves inside the root;
     links that loop or lead nowhere are read errors. Only regular files are read
     (a FIFO would block for ever); one larger than ``max_bytes`` is not read at all.
+    The common case, no symlink below the root, is one ``openat`` per component
+    (:func:`_open_below`); anything else resolves paths with ``realpath``.
     """
+    fd = None
     if rel == os.path.basename(root) and os.path.isfile(root):
         path = real_root = os.path.realpath(root)  # the input is this one file, named by the user
     else:
-        path, real_root = local_path(root, rel), os.path.realpath(root)
-    if os.path.islink(path) or not _inside(os.path.realpath(os.path.dirname(path)), real_root):
+        path = local_path(root, rel)
+        fd = _open_below(root, path)
+        if fd is None:
+            real_root = os.path.realpath(root)
+    if fd is None:
+        if os.path.islink(path) or not _inside(os.path.realpath(os.path.dirname(path)), real_root):
+            try:
+                target = os.path.realpath(path, strict=True)
+            except OSError as exc:
+                what = "a symlink loop" if exc.errno == errno.ELOOP else "a broken symlink (its target does not exist)"
+                raise InputRejected("read_error", f"{what}: {exc.strerror}") from None
+            if not _inside(target, real_root):
+                link = os.readlink(path) if os.path.islink(path) else rel
+                raise InputRejected("symlink_outside_root",
+                                    f"links to {link!r}, outside the input root; not followed"[:500])
+            path = target
         try:
-            target = os.path.realpath(path, strict=True)
+            fd = os.open(path, _FILE_FLAGS)
         except OSError as exc:
-            what = "a symlink loop" if exc.errno == errno.ELOOP else "a broken symlink (its target does not exist)"
-            raise InputRejected("read_error", f"{what}: {exc.strerror}") from None
-        if not _inside(target, real_root):
-            link = os.readlink(path) if os.path.islink(path) else rel
-            raise InputRejected("symlink_outside_root", f"links to {link!r}, outside the input root; not followed"[:500])
-        path = target
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
-    except OSError as exc:
-        raise InputRejected("read_error", f"{type(exc).__name__}: {exc.strerror}") from None
-    with os.fdopen(fd, "rb") as fh:
+            raise InputRejected("read_error", f"{type(exc).__name__}: {exc.strerror}") from None
+    try:  # checked before fdopen, which refuses a directory with IsADirectoryError
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             kind = "a directory that could not be listed" if stat.S_ISDIR(st.st_mode) else "a FIFO, socket or device"
             raise InputRejected("read_error", f"not a regular file: {kind}")
         if max_bytes is not None and st.st_size > max_bytes:
             raise InputRejected("too_large", f"{st.st_size} bytes is over the limit of {max_bytes}", st.st_size)
+    except BaseException:
+        os.close(fd)
+        raise
+    with os.fdopen(fd, "rb") as fh:
         try:
             # st_size + 1 (still capped) instead of a max_bytes-sized buffer for every file
             raw = fh.read() if max_bytes is None else fh.read(min(max_bytes, st.st_size) + 1)
