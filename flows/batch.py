@@ -83,8 +83,7 @@ def run_batch(input_url: str, staging_url: str, run_id: str, batch_no: int, rel_
             doc = raw
         status[rel] = "changed" if rel in previous else "new"
         if isinstance(doc, Record):
-            doc.quality_flags = quality.quality_flags(doc, now)
-            doc.language = quality.language_of(doc.text)
+            doc.quality_flags, doc.language = quality.assess(doc, now)
             result.flags.update(doc.quality_flags)
             result.dedup.append(dedup.DedupEntry(doc.doc_id, run_id, doc.published_at, dedup.text_hash(doc.text),
                                                  dedup.signature(doc.text)))
