@@ -85,8 +85,8 @@ def run_batch(input_url: str, staging_url: str, run_id: str, batch_no: int, rel_
         if isinstance(doc, Record):
             doc.quality_flags, doc.language = quality.assess(doc, now)
             result.flags.update(doc.quality_flags)
-            result.dedup.append(dedup.DedupEntry(doc.doc_id, run_id, doc.published_at, dedup.text_hash(doc.text),
-                                                 dedup.signature(doc.text)))
+            text_hash, minhash = dedup.fingerprint(doc.text)
+            result.dedup.append(dedup.DedupEntry(doc.doc_id, run_id, doc.published_at, text_hash, minhash))
             records.append(doc)
             result.layouts[doc.layout] += 1
             result.publishers[doc.publisher or "(none)"] += 1

@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 from flows.batch import BatchResult
 from flows.storage import write_parquet
 from flows.store import StateRow, Store
-from transforms.dedup import DedupEntry, link_duplicates
+from transforms.dedup import SCHEME, DedupEntry, link_duplicates, signature
 
 DEDUP_FILE = "_dedup.parquet"
 DEDUP_SCHEMA = pa.schema([
@@ -27,6 +27,9 @@ DEDUP_SCHEMA = pa.schema([
     pa.field("minhash", pa.binary()),
     pa.field("duplicate_of", pa.string()),
 ])
+# Schema metadata key naming the MinHash scheme of the ``minhash`` column (transforms.dedup.SCHEME).
+# Files without it were written with datasketch's MinHash, before schemes were named.
+SCHEME_KEY = b"news_etl.minhash_scheme"
 
 
 @dataclass
@@ -87,13 +90,35 @@ def plan_version(run_id: str, previous: dict[str, StateRow], results: list[Batch
     return Plan(state, drop, counts)
 
 
-def load_dedup(store: Store) -> dict[str, dict]:
+def load_dedup(store: Store) -> tuple[dict[str, dict], bool]:
+    """The live version's dedup rows by doc_id, and whether their signatures are of this
+    :data:`~transforms.dedup.SCHEME` (signatures of another scheme must not be compared)."""
     run = store.current_run()
     path = posixpath.join(store.version_path(run), DEDUP_FILE) if run else None
     if not path or not store.fs.exists(path):
-        return {}
+        return {}, True
     with store.fs.open(path, "rb") as fh:
-        return {r["doc_id"]: r for r in pq.read_table(fh, schema=DEDUP_SCHEMA).to_pylist()}
+        scheme = (pq.read_metadata(fh).metadata or {}).get(SCHEME_KEY)
+        fh.seek(0)
+        rows = {r["doc_id"]: r for r in pq.read_table(fh, schema=DEDUP_SCHEMA).to_pylist()}
+    return rows, scheme == SCHEME.encode()
+
+
+def recompute_signatures(store: Store, run: str, parts: dict[str, set[str]]) -> dict[str, bytes | None]:
+    """Signatures of this scheme for the records ``parts`` names (part -> doc_ids), from the
+    ``text`` the version of ``run`` holds for them: what a store written with another scheme
+    needs once. Records not found get None (no near-duplicate link, exact ones still work)."""
+    out: dict[str, bytes | None] = {}
+    for part, ids in sorted(parts.items()):
+        path = posixpath.join(store.version_path(run), part)
+        if not store.fs.exists(path):
+            continue
+        with store.fs.open(path, "rb") as fh:
+            table = pq.read_table(fh, columns=["doc_id", "text"])
+        for doc_id, text in zip(table.column("doc_id").to_pylist(), table.column("text").to_pylist(), strict=True):
+            if doc_id in ids:
+                out[doc_id] = signature(text or "")
+    return out
 
 
 def build_version(store: Store, run_id: str, previous: dict[str, StateRow], results: list[BatchResult],
@@ -102,9 +127,18 @@ def build_version(store: Store, run_id: str, previous: dict[str, StateRow], resu
     plan = plan_version(run_id, previous, results, prune, full_refresh)
     stage = store.staging_path(run_id)
     old_run = store.current_run()
-    old_dedup = {} if full_refresh else load_dedup(store)
+    old_dedup, current_scheme = ({}, True) if full_refresh else load_dedup(store)
     live_ids = {r.doc_id for r in plan.state.values() if r.kind == "article" and r.doc_id}
     new_entries = {e.doc_id: e for r in results for e in r.dedup}
+    part_of = {r.doc_id: r.part for r in plan.state.values() if r.kind == "article"}
+    if not current_scheme and old_run:  # signatures of another scheme: recompute the ones kept from the text
+        stale: dict[str, set[str]] = defaultdict(set)
+        for doc_id in live_ids:
+            if doc_id in old_dedup and doc_id not in new_entries and part_of.get(doc_id):
+                stale[part_of[doc_id]].add(doc_id)
+        fresh = recompute_signatures(store, old_run, stale)
+        for doc_id, row in old_dedup.items():
+            row["minhash"] = fresh.get(doc_id)
     entries: list[DedupEntry] = []
     for doc_id in live_ids:
         old = old_dedup.get(doc_id)
@@ -117,7 +151,6 @@ def build_version(store: Store, run_id: str, previous: dict[str, StateRow], resu
             entries.append(DedupEntry(doc_id, old["first_seen"], old["published_at"], old["text_hash"], old["minhash"]))
     links = link_duplicates(entries)
     # parts whose rows need a new duplicate_of value
-    part_of = {r.doc_id: r.part for r in plan.state.values() if r.kind == "article"}
     relink: dict[str, dict[str, str | None]] = defaultdict(dict)
     for doc_id, target in links.items():
         before = old_dedup[doc_id]["duplicate_of"] if doc_id in old_dedup and doc_id not in new_entries else None
@@ -142,7 +175,8 @@ def _write_dedup(store: Store, stage: str, entries: list[DedupEntry], links: dic
     rows = [{"doc_id": e.doc_id, "first_seen": e.first_seen, "published_at": e.published_at,
              "text_hash": e.text_hash, "minhash": e.minhash, "duplicate_of": links.get(e.doc_id)}
             for e in sorted(entries, key=lambda e: e.doc_id)]
-    write_parquet(store.fs, posixpath.join(stage, DEDUP_FILE), pa.Table.from_pylist(rows, schema=DEDUP_SCHEMA))
+    schema = DEDUP_SCHEMA.with_metadata({SCHEME_KEY: SCHEME.encode()})
+    write_parquet(store.fs, posixpath.join(stage, DEDUP_FILE), pa.Table.from_pylist(rows, schema=schema))
 
 
 def _row_key(row: StateRow) -> str:

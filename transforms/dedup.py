@@ -5,58 +5,117 @@ is cleaned; linking runs once per run over every record of the dataset.
 A link points a record at the canonical record of its group: the one seen first
 (earliest run), ties broken by earliest ``published_at``, then by ``doc_id``.
 Nothing is deleted; canonical records have no link.
+
+The MinHash is our own, in numpy (no datasketch, no scipy at start-up): the
+shingles of 5 code points are hashed with a 64-bit polynomial hash and a
+splitmix64 finaliser to 32 bits, then each of the 128 permutations is an affine
+map ``a * x + b`` modulo 2**32 (``a`` odd, so a bijection) and the signature
+slot is its minimum over the shingles. The parameters come from SHAKE-256 of a
+fixed seed, so they are the same in every process and every numpy version.
+Signatures made by another scheme are not comparable: :data:`SCHEME` names this
+one, and stores written with another are recomputed (see flows/incremental.py).
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import re
-import zlib
+import threading
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 NUM_PERM = 128
-SCHEME = "affine32"  # datasketch's 32-bit permutation scheme: 512 bytes per signature
+# Name of the signature scheme, stored with the signatures: change it whenever a signature changes.
+SCHEME = "news_etl.minhash.v2:shingle5-poly64-splitmix-affine32x128"
+_SEED = b"news_etl.dedup.minhash.v2"  # the permutation parameters are SHAKE-256 of this
 SHINGLE = 5
 # Estimated Jaccard similarity of shingle sets at or above which two texts are near duplicates.
 NEAR_THRESHOLD = 0.8
 # Texts shorter than this (after normalisation) are linked only when identical.
 MIN_NEAR_CHARS = 50
+# LSH banding: BANDS bands of ROWS slots each. These are the values datasketch's
+# MinHashLSH(threshold=0.8, num_perm=128) chose, i.e. _optimal_param(0.8, 128, 0.5, 0.5)
+# (the band layout minimising false positives + false negatives): 9 x 13 = 117 of the 128 slots.
+BANDS, ROWS = 9, 13
+# A candidate is a near duplicate when at least this many slots are equal (estimated Jaccard >= 0.8).
+_MIN_EQUAL = math.ceil(NEAR_THRESHOLD * NUM_PERM)
 _NOISE = re.compile(r"[\s\u3000\xa0\"'“”‘’「」『』()（）\[\]【】,，.。、;；:：!！?？·—–-]+")
+_KEPT = re.compile(r"[^\s\u3000\xa0\"'“”‘’「」『』()（）\[\]【】,，.。、;；:：!！?？·—–-]+")  # the complement of _NOISE
+
+_PARAMS = np.frombuffer(hashlib.shake_256(_SEED).digest(8 * NUM_PERM), dtype="<u4").astype(np.uint32)
+_A = (_PARAMS[:NUM_PERM] | np.uint32(1))[:, None]  # odd multipliers, one per permutation
+_B = _PARAMS[NUM_PERM:][:, None]
+_POLY = np.uint64(0x9E3779B97F4A7C15)
+_MIX1, _MIX2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+_S27, _S30, _S31, _S32 = (np.uint64(s) for s in (27, 30, 31, 32))
+# Work buffer for the permutations (thread-local: Dask workers may run batches in threads).
+_BUF_ITEMS = NUM_PERM * 1024
+_local = threading.local()
 
 
 def normalise(text: str) -> str:
     """What "the same text" means: no whitespace or punctuation, Latin lower-cased."""
-    return _NOISE.sub("", text).lower()
+    return "".join(_KEPT.findall(text)).lower()  # = _NOISE.sub("", text), a fifth faster
 
 
-def text_hash(text: str) -> str | None:
-    norm = normalise(text)
+def _sha(norm: str) -> str | None:
     return hashlib.sha256(norm.encode("utf-8")).hexdigest() if norm else None
 
 
-def _crc(data: bytes) -> int:
-    return zlib.crc32(data)
+def text_hash(text: str) -> str | None:
+    return _sha(normalise(text))
 
 
-@lru_cache(maxsize=1)
-def _permutations():
-    """The permutation parameters, built once per process instead of once per document."""
-    return MinHash(num_perm=NUM_PERM, hashfunc=_crc, scheme=SCHEME).permutations
+def _shingle_hashes(norm: str) -> np.ndarray:
+    """One 32-bit hash per shingle of SHINGLE code points (repeats included: they do not change a minimum)."""
+    cp = np.frombuffer(norm.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+    n = len(cp) - SHINGLE + 1
+    h = cp[:n].copy()
+    for k in range(1, SHINGLE):  # polynomial hash over the window, modulo 2**64
+        h *= _POLY
+        h += cp[k:k + n]
+    h ^= h >> _S30  # splitmix64 finaliser: every input bit reaches the high 32 bits
+    h *= _MIX1
+    h ^= h >> _S27
+    h *= _MIX2
+    h ^= h >> _S31
+    return (h >> _S32).astype(np.uint32)
+
+
+def _minhash(norm: str) -> bytes:
+    x = _shingle_hashes(norm)
+    n = len(x)
+    out = np.empty(NUM_PERM, dtype=np.uint32)
+    buf = getattr(_local, "buf", None)
+    if buf is None:
+        buf = _local.buf = np.empty(_BUF_ITEMS, dtype=np.uint32)
+    step = max(1, len(buf) // n)
+    for i in range(0, NUM_PERM, step):
+        k = min(step, NUM_PERM - i)
+        block = buf[:k * n].reshape(k, n) if k * n <= len(buf) else np.empty((k, n), dtype=np.uint32)
+        np.multiply(_A[i:i + k], x, out=block)  # modulo 2**32
+        block += _B[i:i + k]
+        block.min(axis=1, out=out[i:i + k])
+    return out.astype("<u4", copy=False).tobytes()  # little-endian on every machine
 
 
 def signature(text: str) -> bytes | None:
-    """MinHash of the text's character shingles, as bytes; None for short texts."""
+    """MinHash of the text's character shingles, as bytes (NUM_PERM x uint32); None for short texts."""
     norm = normalise(text)
-    if len(norm) < MIN_NEAR_CHARS:
-        return None
-    shingles = {norm[i:i + SHINGLE].encode("utf-8") for i in range(len(norm) - SHINGLE + 1)}
-    m = MinHash(num_perm=NUM_PERM, hashfunc=_crc, scheme=SCHEME, permutations=_permutations())
-    m.update_batch(list(shingles))
-    return m.hashvalues.astype(np.uint32).tobytes()
+    return _minhash(norm) if len(norm) >= MIN_NEAR_CHARS else None
+
+
+def fingerprint(text: str) -> tuple[str | None, bytes | None]:
+    """``(text_hash(text), signature(text))``, normalising the text once."""
+    norm = normalise(text)
+    return _sha(norm), (_minhash(norm) if len(norm) >= MIN_NEAR_CHARS else None)
+
+
+def similarity(a: bytes, b: bytes) -> float:
+    """Estimated Jaccard similarity of two signatures: the fraction of equal slots."""
+    return np.count_nonzero(np.frombuffer(a, "<u4") == np.frombuffer(b, "<u4")) / NUM_PERM
 
 
 @dataclass(frozen=True)
@@ -73,30 +132,46 @@ def _order(e: DedupEntry) -> tuple:
     return (e.first_seen, e.published_at or far, e.doc_id)
 
 
+_BAND_BYTES = ROWS * 4
+
+
 def link_duplicates(entries: list[DedupEntry]) -> dict[str, str | None]:
-    """``doc_id -> duplicate_of`` for every entry (None for canonical records)."""
-    lsh = MinHashLSH(threshold=NEAR_THRESHOLD, num_perm=NUM_PERM)
+    """``doc_id -> duplicate_of`` for every entry (None for canonical records).
+
+    Entries are taken in canonical order. One with the text hash of an earlier
+    record links to that record's canonical; otherwise its signature is looked
+    up in the LSH bands of the canonical records so far, candidates are kept
+    when their estimated Jaccard is at least NEAR_THRESHOLD, and the first of
+    them in canonical order is its canonical. Only canonical records are indexed.
+    """
     index = {e.doc_id: e for e in entries}
     by_hash: dict[str, str] = {}
-    sigs: dict[str, LeanMinHash] = {}
+    bands: list[dict[bytes, list[str]]] = [{} for _ in range(BANDS)]
+    sigs: dict[str, np.ndarray] = {}
     links: dict[str, str | None] = {}
     for e in sorted(entries, key=_order):
         if e.text_hash and e.text_hash in by_hash:
             links[e.doc_id] = by_hash[e.text_hash]
             continue
         canonical = None
-        if e.minhash is not None:
-            m = LeanMinHash(seed=1, hashvalues=np.frombuffer(e.minhash, dtype=np.uint32), scheme=SCHEME)
-            candidates = [c for c in lsh.query(m) if sigs[c].jaccard(m) >= NEAR_THRESHOLD]
+        mh = e.minhash if e.minhash is not None and len(e.minhash) == NUM_PERM * 4 else None
+        if mh is not None:
+            sig = np.frombuffer(mh, dtype="<u4")
+            keys = [mh[i * _BAND_BYTES:(i + 1) * _BAND_BYTES] for i in range(BANDS)]
+            seen: set[str] = set()
+            for table, key in zip(bands, keys, strict=True):
+                seen.update(table.get(key, ()))
+            candidates = [c for c in seen if np.count_nonzero(sigs[c] == sig) >= _MIN_EQUAL]
             if candidates:
                 canonical = min(candidates, key=lambda c: _order(index[c]))
         links[e.doc_id] = canonical
         if canonical is None:
             if e.text_hash:
                 by_hash[e.text_hash] = e.doc_id
-            if e.minhash is not None:
-                lsh.insert(e.doc_id, m)
-                sigs[e.doc_id] = m
+            if mh is not None:
+                for table, key in zip(bands, keys, strict=True):
+                    table.setdefault(key, []).append(e.doc_id)
+                sigs[e.doc_id] = sig
         elif e.text_hash:
             by_hash.setdefault(e.text_hash, canonical)
     return links
