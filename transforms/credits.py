@@ -73,6 +73,10 @@ _ROLE_DOT = re.compile(r"[·・‧]\s*(?=[：:])")
 _IMAGE_CREDIT = re.compile(r"(?:图片|圖片)(?:来源|來源)|Getty Images|AFP/|(?:^|[(（])(?:图|圖)[：:]")
 
 
+_TRAILING_JUNK = re.compile(r"[\s@*#＃]+$")
+_BRACKETED = re.compile(r"[(（](?P<inner>.+)[)）]")
+
+
 @dataclass
 class Credits:
     authors: list[str] = field(default_factory=list)
@@ -80,15 +84,19 @@ class Credits:
     sources: list[str] = field(default_factory=list)
 
 
+# Where each place first stands in PLACES, and the lengths places have: the place a name
+# ends with is found by looking its few suffixes up, not by trying every place.
+_PLACE_RANK = {p: i for i, p in reversed(list(enumerate(PLACES)))}
+_PLACE_LENGTHS = sorted({len(p) for p in PLACES})
+
+
 def _strip_place(name: str) -> str:
-    changed = True
-    while changed and len(name) > 2:
-        changed = False
-        for p in PLACES:
-            if name.endswith(p) and len(name) - len(p) >= 2:
-                name = name[: -len(p)]
-                changed = True
-                break
+    """Drop reporting places off the end of a name, the first in PLACES first, keeping two characters."""
+    while len(name) > 2:
+        ranks = [_PLACE_RANK[name[-n:]] for n in _PLACE_LENGTHS if len(name) - n >= 2 and name[-n:] in _PLACE_RANK]
+        if not ranks:
+            break
+        name = name[: -len(PLACES[min(ranks)])]
     return name
 
 
@@ -123,8 +131,10 @@ def _glued_names(token: str) -> list[str] | None:
 
 def parse_credit(text: str) -> Credits | None:
     """People named by a credit line, or None when ``text`` is not only a credit."""
-    s = re.sub(r"[\s@*#＃]+$", "", text.strip()).rstrip("。.")  # "责任编辑：张宪义 @*#"
-    m = re.fullmatch(r"[(（](?P<inner>.+)[)）]", s)
+    if not _CREDIT_MARK.search(text):  # s below is a part of text: prose without a role word, the common case
+        return None
+    s = _TRAILING_JUNK.sub("", text.strip()).rstrip("。.")  # "责任编辑：张宪义 @*#"
+    m = _BRACKETED.fullmatch(s)
     if m:
         s = m.group("inner")
     if len(s) > 90 or not _CREDIT_MARK.search(s) or _IMAGE_CREDIT.search(s):

@@ -49,6 +49,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _WHITESPACE_BYTES = b" \t\r\n\x0b\x0c"
 # Characters that print as nothing: a file of only these (and whitespace) is empty.
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u2060-\u2064\ufeff]")
+# One character that is neither whitespace nor invisible (found at once in any real file).
+_VISIBLE = re.compile("[^\\s" + _INVISIBLE.pattern[1:])
 
 
 def _cp1252_fallback(exc: UnicodeError) -> tuple[str, int]:
@@ -200,7 +202,8 @@ def _chinese(raw: bytes) -> tuple[str, str] | None:
 
 def _clean_text(text: str) -> str:
     """Unify line endings and drop control characters (NULs included)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     return _CONTROL.sub("", text)
 
 
@@ -294,6 +297,6 @@ def decode(raw: bytes) -> Decoded:
 def _finish(text: str, encoding: str) -> Decoded:
     _check_textual(text, encoding)
     text = _clean_text(text)
-    if not _INVISIBLE.sub("", text).strip():
+    if not _VISIBLE.search(text):
         raise DecodeError("empty", "the file holds only whitespace or control characters")
     return Decoded(text=text, encoding=encoding)

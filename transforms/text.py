@@ -21,6 +21,8 @@ _ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31}
 _AMP_CHAIN = re.compile(r"&(?:(?:amp|AMP);?|#0*38(?:;|(?![0-9]))|#[xX]0*26(?:;|(?![0-9a-fA-F])))+")
 # C0 controls other than tab, newline and carriage return, DEL, and C1 controls.
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# What visible_text acts on: an entity, markup, a control character.
+_NEEDS_CLEANING = re.compile(r"[&<\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # HTML element names: markup made of them is never text, even when the source escaped it.
 HTML_TAG_NAMES = frozenset(lxml.html.defs.tags) | {
     "main", "template", "dialog", "picture", "frame", "noframes", "noembed", "xmp", "plaintext", "nobr", "image",
@@ -136,6 +138,8 @@ def visible_text(raw: str) -> str:
     goes; ``&<b>lt;`` becomes ``&lt;`` once the tag goes). Every step shortens the
     text, so this ends; after four rounds only an attack would still change.
     """
+    if not _NEEDS_CLEANING.search(raw):  # most blocks: nothing any step would change
+        return raw
     for _ in range(4):
         text = unescape_leftovers(CONTROL_CHARS.sub("", raw))
         if "<" in text:

@@ -103,21 +103,29 @@ def _host_matches(host: str, domains: tuple[str, ...]) -> bool:
     return any(host == d or host.endswith("." + d) for d in domains)
 
 
-def site_for_url(url: str | None) -> Site | None:
-    """The outlet whose domain serves ``url`` (mirrors excluded)."""
-    host = host_of(url)
-    if not host:
-        return None
+@lru_cache(maxsize=1)
+def _share_domains() -> tuple[str, ...]:
+    return tuple(d for s in all_sites() for d in s.share_domains)
+
+
+@lru_cache(maxsize=4096)
+def _site_for_host(host: str) -> Site | None:
     for site in all_sites():
         if site.kind == "outlet" and _host_matches(host, site.domains):
             return site
     return None
 
 
+def site_for_url(url: str | None) -> Site | None:
+    """The outlet whose domain serves ``url`` (mirrors excluded)."""
+    host = host_of(url)
+    return _site_for_host(host) if host else None
+
+
 def is_share_url(url: str | None) -> bool:
     """True for mirror and share links, which are a URL of last resort."""
     host = host_of(url)
-    return bool(host) and any(_host_matches(host, s.share_domains) for s in all_sites())
+    return bool(host) and _host_matches(host, _share_domains())
 
 
 def site_for_categories(categories: list[str]) -> Site | None:
