@@ -365,7 +365,7 @@ def blocks(root: etree._Element) -> list[Block]:
         # entities decoded (double-escaped ones too); markup the source escaped is still markup
         raw = visible_text(raw)
         text = normalize_inline(raw)
-        share = min(1.0, link_chars / max(1, len(_WS.sub("", raw))))
+        share = min(1.0, link_chars / max(1, len(_WS.sub("", raw)))) if link_chars else 0.0
         link_chars = 0
         if text:
             out.append(Block(text=text, tag=tags[-1], centered=centered_depth[-1], after_image=image_pending,
