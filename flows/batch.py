@@ -23,6 +23,8 @@ from transforms import dedup, quality
 from transforms.pipeline import clean_document
 from transforms.records import Record, Reject
 
+REJECT_EXAMPLES = 3  # rejects per batch named in the run's log; all of them are in the rejects dataset
+
 
 @dataclass(frozen=True)
 class FileOutcome:
@@ -45,6 +47,8 @@ class BatchResult:
     articles: int = 0
     rejects: int = 0
     reject_reasons: Counter = field(default_factory=Counter)
+    # The first few rejects (source_path, reason, detail): the flow logs them without reading Parquet.
+    reject_examples: list[tuple[str, str, str]] = field(default_factory=list)
     layouts: Counter = field(default_factory=Counter)
     publishers: Counter = field(default_factory=Counter)
     months: Counter = field(default_factory=Counter)
@@ -93,6 +97,8 @@ def run_batch(input_url: str, staging_url: str, run_id: str, batch_no: int, rel_
         else:
             rejects.append(doc)
             result.reject_reasons[doc.reason] += 1
+            if len(result.reject_examples) < REJECT_EXAMPLES:
+                result.reject_examples.append((doc.source_path, doc.reason, doc.detail[:200]))
     result.articles, result.rejects = len(records), len(rejects)
     by_partition: dict[tuple[str, str], list[Record]] = {}
     for r in records:

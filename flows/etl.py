@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
 
 from flows import assets, reporting
 from flows.batch import BatchResult, run_batch
@@ -59,7 +60,7 @@ def clean_batch(input_url: str, stage_url: str, run_id: str, batch_no: int, rel_
         pause_point("cleaning")
     get_run_logger().info("batch %d: %d files -> %d articles, %d rejects in %.2f s", batch_no, result.inputs,
                           result.articles, result.rejects, result.seconds)
-    reporting.log_rejects(get_run_logger(), stage_url, result)
+    reporting.log_rejects(get_run_logger(), result)
     return result
 
 
@@ -105,6 +106,10 @@ def etl_flow(input_url: str, output_url: str, batch_size: int | None = None, wor
     return summary.to_dict()
 
 
+def _as_is(value):
+    return value
+
+
 def _run_batches(input_url: str, stage: str, run_id: str, batches: list[list[str]], workers: int,
                  max_bytes: int | None, previous: dict, runner: str = "local",
                  address: str | None = None) -> list[BatchResult]:
@@ -114,11 +119,16 @@ def _run_batches(input_url: str, stage: str, run_id: str, batches: list[list[str
         _POOLS[run_id] = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
     try:
         with make_task_runner(runner, workers, address) as task_runner:
+            # quote(): the path lists and hash maps hold no futures, so Prefect need not
+            # walk their thousands of items looking for some (one walk per task).
+            # prefect-dask 0.3.7 hands quoted values to the task still wrapped: local only.
+            wrap = quote if runner == "local" else _as_is
             futures = [
                 task_runner.submit(clean_batch, {
-                    "input_url": input_url, "stage_url": stage, "run_id": run_id, "batch_no": i, "rel_paths": b,
-                    "max_bytes": max_bytes,
-                    "previous": {p: previous[p].content_sha256 for p in b if p in previous and previous[p].content_sha256},
+                    "input_url": input_url, "stage_url": stage, "run_id": run_id, "batch_no": i,
+                    "rel_paths": wrap(b), "max_bytes": max_bytes,
+                    "previous": wrap({p: previous[p].content_sha256 for p in b
+                                      if p in previous and previous[p].content_sha256}),
                 })
                 for i, b in enumerate(batches)
             ]

@@ -6,8 +6,10 @@ link duplicates over every article of that state, then materialise the version
 """
 from __future__ import annotations
 
+import os
 import posixpath
 from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -156,14 +158,20 @@ def build_version(store: Store, run_id: str, previous: dict[str, StateRow], resu
         before = old_dedup[doc_id]["duplicate_of"] if doc_id in old_dedup and doc_id not in new_entries else None
         if target != before and part_of.get(doc_id):
             relink[part_of[doc_id]][doc_id] = target
+    jobs = []
     if old_run and not full_refresh:
         carried = {row.part for row in plan.state.values() if row.part and row.run_id != run_id}
-        for part in sorted(carried):
-            store.carry_part(old_run, part, stage, plan.drop.get(part, set()), relink.get(part))
+        jobs += [(store.carry_part, old_run, part, stage, plan.drop.get(part, set()), relink.get(part))
+                 for part in sorted(carried)]
     for part in sorted({row.part for row in plan.state.values() if row.part and row.run_id == run_id}):
         if relink.get(part):
             path = posixpath.join(stage, part)
-            store.rewrite_part(path, path, set(), relink[part])
+            jobs.append((store.rewrite_part, path, path, set(), relink[part]))
+    # Each job reads and writes its own part; Parquet decoding, zstd and file I/O
+    # release the GIL, so threads use every core while the worker processes idle.
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        for future in [pool.submit(*job) for job in jobs]:
+            future.result()
     _write_dedup(store, stage, entries, links)
     store.write_state(stage, list(plan.state.values()))
     plan.counts.duplicates_total = sum(1 for v in links.values() if v)

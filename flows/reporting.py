@@ -22,7 +22,6 @@ TABLE_KEY = "news-etl-run-report"
 MARKDOWN_KEY = "news-etl-run-summary"
 # Sections of the printed table longer than this end in one "other (N)" row.
 PRINT_LIMIT = 20
-REJECT_WARNINGS_PER_BATCH = 3
 
 _progress_enabled = False
 
@@ -190,32 +189,14 @@ def create_artifacts(s: RunSummary) -> None:
 
 
 # -- reject warnings -----------------------------------------------------------
-def log_rejects(logger: logging.Logger | logging.LoggerAdapter, stage_url: str, result,
-                limit: int = REJECT_WARNINGS_PER_BATCH) -> None:
-    """One warning per rejected file of a batch (its path, reason and detail), up to ``limit``."""
-    if not result.rejects:
-        return
-    import pyarrow.parquet as pq
-
-    from flows.storage import join, open_root
-
-    rows: list[dict] = []
-    try:
-        fs, root = open_root(stage_url)
-        for part in (p for p in result.parts if p.startswith("rejects/")):
-            with fs.open(join(root, part), "rb") as fh:
-                rows += pq.read_table(fh, columns=["source_path", "reason", "detail"]).to_pylist()
-    except (OSError, ValueError):
-        rows = []
-    if not rows:
-        reasons = ", ".join(f"{k} {v}" for k, v in result.reject_reasons.items())
-        logger.warning("batch %d: %d file(s) rejected: %s", result.batch_no, result.rejects, reasons)
-        return
-    for r in rows[:limit]:
-        logger.warning("rejected %s: %s (%s)", r["source_path"], r["reason"], r["detail"][:200])
-    if len(rows) > limit:
+def log_rejects(logger: logging.Logger | logging.LoggerAdapter, result) -> None:
+    """One warning per rejected file the batch names (its path, reason and detail), then how many more."""
+    for path, reason, detail in result.reject_examples:
+        logger.warning("rejected %s: %s (%s)", path, reason, detail)
+    more = result.rejects - len(result.reject_examples)
+    if more > 0:
         logger.warning("batch %d: %d more file(s) rejected; every reject is in the rejects dataset", result.batch_no,
-                       len(rows) - limit)
+                       more)
 
 
 # -- progress --------------------------------------------------------------------
