@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from prefect.testing.utilities import prefect_test_harness
 
 from schemas import ARTICLES_SCHEMA, REJECTS_SCHEMA, SCHEMA_VERSION
@@ -80,3 +82,18 @@ def test_rerun_replaces_instead_of_duplicating(harness, sample_dir: Path, tmp_pa
     shutil.copytree(sample_dir, tmp_path / "copy")
     etl_flow(str(sample_dir), str(out), workers=1)
     assert sorted(_read(out, "articles").column("doc_id").to_pylist()) == first
+
+
+@given(n=st.integers(0, 200_000), workers=st.integers(1, 64))
+@settings(max_examples=300, deadline=None)
+def test_automatic_batches_cover_every_file_once_and_keep_every_worker_busy(n: int, workers: int) -> None:
+    from flows.etl import MAX_BATCH, MIN_BATCH, auto_batch_size, make_batches
+    from flows.storage import InputFile
+
+    files = [InputFile(f"f{i}", 1) for i in range(n)]
+    batches = make_batches(files, auto_batch_size(n, workers))
+    assert [p for b in batches for p in b] == [f.rel_path for f in files]
+    assert all(len(b) <= MAX_BATCH for b in batches)
+    # with enough files for ~4 batches of MIN_BATCH per worker, no worker goes without a few batches
+    if n >= 4 * workers * MIN_BATCH:
+        assert len(batches) >= 3 * workers
