@@ -85,7 +85,7 @@ def test_rerun_replaces_instead_of_duplicating(harness, sample_dir: Path, tmp_pa
 
 
 @given(n=st.integers(0, 200_000), workers=st.integers(1, 64))
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 def test_automatic_batches_cover_every_file_once_and_keep_every_worker_busy(n: int, workers: int) -> None:
     from flows.etl import MAX_BATCH, MIN_BATCH, auto_batch_size, make_batches
     from flows.storage import InputFile
