@@ -57,8 +57,11 @@ def normalize_inline(text: str, keep_typed_spaces: bool = False) -> str:
 
     ``keep_typed_spaces`` keeps a typed space even between two CJK characters:
     credit lines (``记者 夏小华 台北报导``) need those spaces to split names.
+
+    Runs at either end, half of all runs, go without a call of ``repl``:
+    ``strip()`` takes them (all but zero-width spaces, which ``repl`` removes).
     """
-    text = _INVISIBLE.sub("", text)
+    text = _INVISIBLE.sub("", text).strip()
 
     def repl(m: re.Match[str]) -> str:
         start, end = m.start(), m.end()
