@@ -294,9 +294,16 @@ def decode(raw: bytes) -> Decoded:
     return _finish(text, encoding)
 
 
+# What the two checks below act on: a replacement or control character (absent from nearly every file).
+_SUSPECT = re.compile(r"[\ufffd\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _finish(text: str, encoding: str) -> Decoded:
-    _check_textual(text, encoding)
-    text = _clean_text(text)
+    if _SUSPECT.search(text):  # one scan instead of the junk count and the control-character removal
+        _check_textual(text, encoding)
+        text = _clean_text(text)
+    elif "\r" in text:  # nothing to drop, only line endings to unify
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not _VISIBLE.search(text):
         raise DecodeError("empty", "the file holds only whitespace or control characters")
     return Decoded(text=text, encoding=encoding)

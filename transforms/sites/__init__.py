@@ -91,8 +91,12 @@ def publisher_aliases() -> dict[str, str]:
 
 
 def host_of(url: str | None) -> str:
-    if not url:
-        return ""
+    return _host_of(url) if url else ""
+
+
+@lru_cache(maxsize=256)
+def _host_of(url: str) -> str:
+    """Remembered: a page's URL is looked up several times (its outlet, a share link, the publisher)."""
     try:
         return (urlsplit(url.strip()).hostname or "").lower()
     except ValueError:
