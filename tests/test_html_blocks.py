@@ -70,3 +70,18 @@ def test_whitespace_between_blocks_makes_no_block() -> None:
     root = html_blocks.parse("<div>\n  <p>\n one </p>\n <br> \n<p>two<b> three</b></p>\n</div>")
     html_blocks.prune(root, (), None, [])
     assert [b.text for b in html_blocks.blocks(root)] == ["one", "two three"]
+
+
+def test_class_and_style_verdicts_are_the_same_remembered_or_not() -> None:
+    long_pad = "x" * (html_blocks._REMEMBER_MAX + 1)
+    for hints, caption_tag, rule in (("adsbygoogle ", False, "ad"), ("wp-caption-text ", True, "caption"),
+                                     ("wp-caption-text ", False, None), (long_pad + " ad", False, "ad"),
+                                     ("post_content ", True, None)):
+        assert html_blocks._hint_rule(hints, caption_tag) == rule
+        assert html_blocks._read_hint(hints, caption_tag) == rule
+    for style, hidden in (("color:red;display:none;", True), ("DISPLAY : NONE", True), (long_pad + ";visibility:hidden", True),
+                          ("display:block", False)):
+        assert html_blocks._hidden_style(style) is hidden
+    before = html_blocks._remembered_hint.cache_info().currsize
+    html_blocks._hint_rule(long_pad + " banner", False)
+    assert html_blocks._remembered_hint.cache_info().currsize == before

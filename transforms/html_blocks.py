@@ -285,6 +285,35 @@ def _site_tests(xpaths: tuple[str, ...]) -> tuple[tuple[tuple[str, list[_AttrTes
     return tuple(tests.items()), tuple(others)
 
 
+# The same few style and class/id values recur on every page of an outlet (ad slots,
+# hidden widgets), and their case-insensitive patterns get no fast scan: the verdict
+# on a value up to _REMEMBER_MAX characters is remembered.
+_REMEMBER_MAX = 200
+
+
+def _hidden_style(style: str) -> bool:
+    return (_remembered_hidden if len(style) <= _REMEMBER_MAX else _is_hidden)(style)
+
+
+def _is_hidden(style: str) -> bool:
+    return bool(_HIDDEN_STYLE.search(style))
+
+
+def _hint_rule(hints: str, caption_tag: bool) -> str | None:
+    """``caption`` or ``ad`` for an element with these class and id values, else None."""
+    return (_remembered_hint if len(hints) <= _REMEMBER_MAX else _read_hint)(hints, caption_tag)
+
+
+def _read_hint(hints: str, caption_tag: bool) -> str | None:
+    if caption_tag and _CAPTION_HINT.search(hints):
+        return "caption"
+    return "ad" if _AD_HINT.search(hints) else None
+
+
+_remembered_hidden = lru_cache(maxsize=4096)(_is_hidden)
+_remembered_hint = lru_cache(maxsize=4096)(_read_hint)
+
+
 def _attr_test(test: str, value: str, actual: str) -> bool:
     if test == "=":
         return actual == value
@@ -327,7 +356,7 @@ def prune(root: etree._Element, site_xpaths: Iterable[str], trace: list[tuple[st
         if not el.attrib and tag != "img" and tag != "figcaption":
             continue  # half the elements: no attribute to read (cheaper to ask than four get calls)
         style = el.get("style")
-        if el.get("hidden") is not None or (style and _HIDDEN_STYLE.search(style)):
+        if el.get("hidden") is not None or (style and _hidden_style(style)):
             doomed.append((el, "hidden"))
         elif tag == "img":
             src = (el.get("src") or el.get("data-src") or "").strip()
@@ -346,11 +375,9 @@ def prune(root: etree._Element, site_xpaths: Iterable[str], trace: list[tuple[st
             cls, el_id = el.get("class"), el.get("id")
             if cls is None and el_id is None:  # no hint to read
                 continue
-            hints = f"{cls or ''} {el_id or ''}"
-            if tag in _CAPTION_TAGS and _CAPTION_HINT.search(hints):
-                doomed.append((el, "caption"))
-            elif _AD_HINT.search(hints):
-                doomed.append((el, "ad"))
+            rule = _hint_rule(f"{cls or ''} {el_id or ''}", tag in _CAPTION_TAGS)
+            if rule:
+                doomed.append((el, rule))
     doomed[:0] = [(el, f"site_xpath:{xp}") for xp, found in zip(site_xpaths, by_site, strict=True) for el in found]
     seen: set[int] = set()
     for el, rule in doomed:
@@ -392,6 +419,8 @@ def _drop_keep_tail(el: etree._Element) -> None:
 
 def _centered_by_attributes(el: etree._Element) -> bool:
     """``align="center"`` or ``text-align: center`` (the ``<center>`` tag is tested by name)."""
+    if not el.attrib:  # most block elements: nothing to read
+        return False
     return (el.get("align") or "").lower() == "center" or bool(_CENTER_STYLE.search(el.get("style") or ""))
 
 

@@ -68,12 +68,11 @@ def normalize_inline(text: str, keep_typed_spaces: bool = False) -> str:
         if start == 0 or end == len(text):
             return ""
         left, right = text[start - 1], text[end]
-        lc, rc = is_cjk(left), is_cjk(right)
         if "\n" in m.group(0):
-            if lc or rc or right in _CLOSERS or left in _OPENERS:
+            if is_cjk(left) or is_cjk(right) or right in _CLOSERS or left in _OPENERS:
                 return ""
             return " "
-        if lc and rc and not keep_typed_spaces:
+        if not keep_typed_spaces and is_cjk(left) and is_cjk(right):
             return ""
         return " "
 
