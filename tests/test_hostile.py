@@ -308,6 +308,8 @@ def test_non_string_titles(value: str, title: str | None) -> None:
     ("1900-01-01", None), ("99999-01-01", None), ("1650000000", None), ("yesterday", None),
     ("[2022, 4, 19]", None), ("{y: 2022}", None), ("true", None), ("../../../etc/passwd", None),
     ('"0001-01-01"', None), ("'0099-05-01 10:00'", None), ('"2101-01-01"', None), ("0001年1月1日", None),
+    ("2022-04-19 11:07:02 +9999", None), ('"2022-04-19T11:07:02+08:75"', None), ('"2022-04-19T11:07:02-24:00"', None),
+    ('"2022-04-19T11:07:02+05:30"', dt.datetime(2022, 4, 19, 5, 37, 2, tzinfo=UTC)),
 ])
 def test_dates_in_odd_or_invalid_formats(value: str, expected: dt.datetime | None) -> None:
     r = record(jekyll(f"title: t\ndate: {value}\n"))
@@ -485,3 +487,27 @@ def test_decode_errors_carry_a_documented_reason() -> None:
         with pytest.raises(DecodeError) as e:
             decode(blob)
         assert e.value.reason in REJECT_REASONS
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("0001-01-01T00:00:00Z", None),  # a four-digit year 1 is no date, not 2001
+    ("0020-05-01", None),
+    ("2020-08-31T10:00:00+99:99", None),  # an impossible offset: the clock reading cannot be placed
+    ("2020-08-31 10:00", dt.datetime(2020, 8, 31, 2, tzinfo=UTC)),
+])
+def test_timestamps_never_invent_a_year_or_a_zone(text: str, expected: dt.datetime | None) -> None:
+    from transforms.metadata import parse_datetime
+
+    got = parse_datetime(text)
+    assert (got.astimezone(UTC) if got else None) == expected
+
+
+def test_a_year_written_with_two_digits_is_still_read() -> None:
+    import re
+
+    from transforms.metadata import date_from_match
+
+    two = re.search(r"/(?P<y>\d{2})/(?P<m>\d{1,2})/(?P<d>\d{1,2})/", "https://www.epochtimes.com/gb/20/8/31/n1.htm")
+    four = re.search(r"/(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})/", "https://x.org/0020/8/31/n1.htm")
+    assert date_from_match(two).date() == dt.date(2020, 8, 31)
+    assert date_from_match(four) is None

@@ -22,9 +22,13 @@ _ISO_LIKE = re.compile(
 
 
 def make_datetime(y: int, m: int, d: int, hh: int = 0, mm: int = 0, ss: int = 0,
-                  tz: dt.tzinfo = CHINA_TZ) -> dt.datetime | None:
-    """A validated aware datetime, or None for impossible or implausible values."""
-    if y < 100:
+                  tz: dt.tzinfo = CHINA_TZ, two_digit_year: bool = False) -> dt.datetime | None:
+    """A validated aware datetime, or None for impossible or implausible values.
+
+    Only a year *written* with two digits (``/gb/20/8/31/``) is read as 19xx/20xx;
+    a four-digit ``0001`` is an implausible year, not 2001.
+    """
+    if two_digit_year and y < 100:
         y += 2000 if y < 70 else 1900
     if not MIN_YEAR <= y <= MAX_YEAR:
         return None
@@ -34,17 +38,21 @@ def make_datetime(y: int, m: int, d: int, hh: int = 0, mm: int = 0, ss: int = 0,
         return None
 
 
-def _tz(text: str | None) -> dt.tzinfo:
+def _tz(text: str | None) -> dt.tzinfo | None:
+    """The zone a timestamp names (China time when it names none); None for an impossible offset."""
     if not text:
         return CHINA_TZ
     if text.upper() in ("Z", "UTC", "GMT"):
         return dt.timezone.utc
     sign = -1 if text[0] == "-" else 1
     digits = text[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:4])
+    if minutes >= 60:
+        return None
     try:
-        return dt.timezone(sign * dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:4])))
-    except ValueError:
-        return CHINA_TZ
+        return dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
+    except ValueError:  # 24 hours or more
+        return None
 
 
 def parse_datetime(text: str | None) -> dt.datetime | None:
@@ -55,8 +63,11 @@ def parse_datetime(text: str | None) -> dt.datetime | None:
     if not m:
         return None
     g = m.groupdict()
+    tz = _tz(g["tz"])
+    if tz is None:  # "+99:99": the clock reading cannot be placed in time, so it is no date
+        return None
     return make_datetime(int(g["y"]), int(g["m"]), int(g["d"]), int(g["H"] or 0), int(g["M"] or 0),
-                         int(g["S"] or 0), _tz(g["tz"]))
+                         int(g["S"] or 0), tz)
 
 
 def date_from_match(m: re.Match[str], default_year: int | None = None) -> dt.datetime | None:
@@ -65,7 +76,8 @@ def date_from_match(m: re.Match[str], default_year: int | None = None) -> dt.dat
     year = int(g["y"]) if "y" in g else default_year
     if year is None or "m" not in g or "d" not in g:
         return None
-    return make_datetime(year, int(g["m"]), int(g["d"]), int(g.get("H", 0)), int(g.get("M", 0)), int(g.get("S", 0)))
+    return make_datetime(year, int(g["m"]), int(g["d"]), int(g.get("H", 0)), int(g.get("M", 0)), int(g.get("S", 0)),
+                         two_digit_year=len(g.get("y", "")) <= 2 and "y" in g)
 
 
 def date_from_url(url: str | None, patterns: Iterable[re.Pattern[str]]) -> dt.datetime | None:

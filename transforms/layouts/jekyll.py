@@ -29,7 +29,6 @@ _LINE = re.compile(r"[^\n]*\n?")
 # Footer lines: <http://...> autolinks and [返回…](…)｜[返回首页](…) navigation.
 _AUTOLINK = re.compile(r"^[ \t]*<(?P<url>https?://[^>\s]+)>[ \t]*$", re.M)
 _BACK_LINKS = re.compile(r"^[ \t]*\[返回[^\]]*\]\([^)]*\).*$", re.M)
-_YEAR = re.compile(r"\s*(\d{4})(?!\d)")
 # At most this many categories or tags are kept from one header.
 _MAX_LIST = 100
 
@@ -175,10 +174,7 @@ def _as_datetime(value: object) -> dt.datetime | None:
         return _plausible(dt.datetime(value.year, value.month, value.day, tzinfo=china))
     if value is None or not _scalar(value) or isinstance(value, bool):
         return None
-    year = _YEAR.match(str(value))
-    if year and not MIN_YEAR <= int(year.group(1)) <= MAX_YEAR:
-        return None  # "0001-01-01": parse_datetime would read year 1 as 2001
-    return parse_datetime(str(value))
+    return parse_datetime(str(value))  # "0001-01-01" is None there, not 2001
 
 
 def split(text: str) -> Envelope:
