@@ -64,3 +64,22 @@ def test_utf8_with_windows_1252_bytes_is_repaired() -> None:
 def test_nul_bytes_inside_text_are_dropped() -> None:
     r = clean_document(raw(SEED).replace("京医通".encode(), "京\x00医通".encode()), SEED)
     assert isinstance(r, Record) and "\x00" not in r.text and "京医通" in r.text
+
+
+_KOREAN = ("<html><head>{meta}<title>한국어 뉴스</title></head>"
+           "<body><p>서울 시장은 오늘 새로운 교통 정책을 발표했다.</p></body></html>")
+
+
+@pytest.mark.parametrize("meta", ['<meta charset="euc-kr">',
+                                  '<meta http-equiv="Content-Type" content="text/html; charset=EUC-KR">'])
+def test_a_declared_legacy_encoding_wins_over_the_chinese_guess(meta: str) -> None:
+    # EUC-KR Hangul is also valid GB18030 made of common hanzi: only the declaration tells them apart.
+    text = _KOREAN.format(meta=meta)
+    d = decode(text.encode("euc-kr"))
+    assert d.encoding == "euc_kr" and "서울 시장은 오늘" in d.text
+
+
+def test_a_declaration_the_bytes_do_not_satisfy_is_ignored() -> None:
+    zh = '<meta charset="utf-8"><p>中国基金报记者报道，今日市场大幅上涨。</p>'
+    d = decode(zh.encode("gbk"))
+    assert d.encoding == "gb18030" and "中国基金报记者报道" in d.text

@@ -200,6 +200,34 @@ def _chinese(raw: bytes) -> tuple[str, str] | None:
     return (best[2], best[1]) if best else None
 
 
+# <meta charset="x">, <meta ... content="text/html; charset=x">, <?xml ... encoding="x"?>
+_DECLARED = re.compile(rb"""(?:charset|encoding)\s*=\s*["']?\s*([A-Za-z][\w.:-]{1,30})""", re.I)
+
+
+def _declared(raw: bytes) -> tuple[str, str] | None:
+    """The encoding the document itself declares near its start, when the bytes decode in it.
+
+    Consulted only after UTF-8 has failed, and before the Chinese heuristics:
+    an EUC-KR or Shift-JIS page is also valid GB18030 made of common hanzi,
+    and only its declaration tells the two apart. A declaration the bytes do
+    not satisfy (a page that says UTF-8 and is not) is ignored.
+    """
+    m = _DECLARED.search(raw[:4096])
+    if not m:
+        return None
+    try:
+        name = codecs.lookup(m.group(1).decode("ascii")).name
+    except LookupError:
+        return None
+    name = _SUPERSETS.get(name, name)
+    if name in ("utf-8", "ascii") or name.startswith(("utf-16", "utf-32")):
+        return None
+    try:
+        return _decode_truncated(raw, name), name
+    except UnicodeDecodeError:
+        return None
+
+
 def _clean_text(text: str) -> str:
     """Unify line endings and drop control characters (NULs included)."""
     if "\r" in text:
@@ -276,6 +304,9 @@ def decode(raw: bytes) -> Decoded:
         # stray byte that looks like a UTF-8 lead byte is left to the error handler.
         fixed = UnicodeDammit.detwingle(body)
         return _finish(fixed.decode("utf-8", errors=_CP1252_FALLBACK), "utf-8+windows-1252")
+    declared = _declared(body)
+    if declared:
+        return _finish(*declared)
     chinese = _chinese(body)
     if chinese:
         return _finish(*chinese)
