@@ -26,7 +26,7 @@ from transforms.records import Record, Reject
 REJECT_EXAMPLES = 3  # rejects per batch named in the run's log; all of them are in the rejects dataset
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: one per input file reaches the flow process
 class FileOutcome:
     """What became of one input file in this run."""
 

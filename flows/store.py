@@ -65,7 +65,7 @@ class SchemaMismatch(RuntimeError):
     """The live dataset was written with another major schema version."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: one per input file lives in the flow process
 class StateRow:
     source_path: str
     doc_id: str | None
@@ -220,7 +220,8 @@ class Store:
         self.fs.copy(src, dst)
 
     def write_state(self, stage: str, rows: list[StateRow]) -> None:
-        table = pa.Table.from_pylist([r.__dict__ for r in sorted(rows, key=lambda r: r.source_path)],
+        rows = sorted(rows, key=lambda r: r.source_path)
+        table = pa.Table.from_pydict({name: [getattr(r, name) for r in rows] for name in STATE_SCHEMA.names},
                                      schema=STATE_SCHEMA.with_metadata({METADATA_KEY: SCHEMA_VERSION.encode()}))
         write_parquet(self.fs, posixpath.join(stage, STATE_FILE), table)
 

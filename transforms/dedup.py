@@ -118,7 +118,7 @@ def similarity(a: bytes, b: bytes) -> float:
     return np.count_nonzero(np.frombuffer(a, "<u4") == np.frombuffer(b, "<u4")) / NUM_PERM
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: the flow process holds one per article of the dataset
 class DedupEntry:
     doc_id: str
     first_seen: str  # run id of the run that first stored the record
