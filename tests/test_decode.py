@@ -4,6 +4,8 @@ from __future__ import annotations
 import codecs
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import raw
 from transforms.decode import DecodeError, decode
@@ -83,3 +85,22 @@ def test_a_declaration_the_bytes_do_not_satisfy_is_ignored() -> None:
     zh = '<meta charset="utf-8"><p>中国基金报记者报道，今日市场大幅上涨。</p>'
     d = decode(zh.encode("gbk"))
     assert d.encoding == "gb18030" and "中国基金报记者报道" in d.text
+
+
+def test_undeclared_korean_is_read_as_korean_not_as_hanzi() -> None:
+    text = _KOREAN.format(meta="") + "<p>시민들은 대체로 환영하는 분위기다.</p>"
+    d = decode(text.encode("euc-kr"))
+    assert d.encoding == "cp949" and "서울 시장은 오늘 새로운 교통 정책을 발표했다" in d.text
+
+
+# GB2312 level-1 hanzi (rows 0xB0-0xD7), the ones Chinese text is mostly made of.
+_LEVEL1 = [bytes([hi, lo]).decode("gb2312") for hi in range(0xB0, 0xD8) for lo in range(0xA1, 0xFF)
+           if (hi, lo) < (0xD7, 0xFA)]
+
+
+@given(st.lists(st.sampled_from(_LEVEL1), min_size=20, max_size=300), st.sampled_from(["gbk", "gb18030"]))
+@settings(max_examples=300)
+def test_chinese_text_is_never_taken_for_korean(chars: list[str], encoding: str) -> None:
+    text = "，".join("".join(chars[i:i + 7]) for i in range(0, len(chars), 7))
+    d = decode(text.encode(encoding))
+    assert d.encoding == "gb18030" and d.text == text

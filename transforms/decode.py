@@ -2,8 +2,9 @@
 
 Order matters and is cheapest-first: empty and binary checks, byte-order marks,
 strict UTF-8 (almost every file), UTF-8 with stray Windows-1252 bytes
-(``UnicodeDammit.detwingle``), then the two Chinese legacy encodings judged by
-how common the characters they give are (GB18030 or Big5: statistical
+(``UnicodeDammit.detwingle``), an encoding the document declares, Korean CP949,
+then the two Chinese legacy encodings judged by how common the characters
+they give are (GB18030 or Big5: statistical
 detectors guess Shift-JIS or Windows-1252 for a short GBK post), and only then
 statistical detection (``UnicodeDammit``, backed by charset-normalizer) for the
 rest.
@@ -228,6 +229,22 @@ def _declared(raw: bytes) -> tuple[str, str] | None:
         return None
 
 
+def _korean(raw: bytes) -> str | None:
+    """Undeclared EUC-KR (CP949) Korean, which GB18030 would also decode, into common hanzi.
+
+    Read as CP949, Korean text is Hangul syllables almost throughout; Chinese GBK
+    read as CP949 gives Hangul only for the hanzi whose codes share Hangul's
+    byte range (~two thirds) and Hanja for the rest. Hence the strict share.
+    """
+    try:
+        text = raw.decode("cp949")
+    except UnicodeDecodeError:
+        return None
+    wide = [ch for ch in text[:20000] if ord(ch) > 0x7F]
+    hangul = sum(1 for ch in wide if "\uac00" <= ch <= "\ud7a3")
+    return text if len(wide) >= 20 and hangul >= 0.95 * len(wide) else None
+
+
 def _clean_text(text: str) -> str:
     """Unify line endings and drop control characters (NULs included)."""
     if "\r" in text:
@@ -307,6 +324,9 @@ def decode(raw: bytes) -> Decoded:
     declared = _declared(body)
     if declared:
         return _finish(*declared)
+    korean = _korean(body)
+    if korean:
+        return _finish(korean, "cp949")
     chinese = _chinese(body)
     if chinese:
         return _finish(*chinese)
