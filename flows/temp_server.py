@@ -26,7 +26,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 # uvicorn's exit code for a failed start-up, e.g. when the port was taken
@@ -41,7 +41,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _die_with_parent_hook():
+def _die_with_parent_hook() -> Callable[[], object] | None:
     """A ``preexec_fn`` asking Linux to SIGTERM the child when the CLI dies, even by SIGKILL.
 
     Prefect's own temporary server outlives a killed CLI; ours must not. The
