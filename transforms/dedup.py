@@ -101,16 +101,19 @@ def _minhash(norm: str) -> bytes:
     return out.astype("<u4", copy=False).tobytes()  # little-endian on every machine
 
 
+def _signature_of(norm: str) -> bytes | None:
+    return _minhash(norm) if len(norm) >= MIN_NEAR_CHARS else None
+
+
 def signature(text: str) -> bytes | None:
     """MinHash of the text's character shingles, as bytes (NUM_PERM x uint32); None for short texts."""
-    norm = normalise(text)
-    return _minhash(norm) if len(norm) >= MIN_NEAR_CHARS else None
+    return _signature_of(normalise(text))
 
 
 def fingerprint(text: str) -> tuple[str | None, bytes | None]:
     """``(text_hash(text), signature(text))``, normalising the text once."""
     norm = normalise(text)
-    return _sha(norm), (_minhash(norm) if len(norm) >= MIN_NEAR_CHARS else None)
+    return _sha(norm), _signature_of(norm)
 
 
 def similarity(a: bytes, b: bytes) -> float:
