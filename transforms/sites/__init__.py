@@ -14,14 +14,25 @@ flow. Each file may give:
   paragraphs that are site boilerplate (``drop_short_blocks``: only when short),
 - ``title_author``: regexes (group ``name``) naming a columnist in the title,
 - ``categories``: front-matter categories that identify the site's posts.
+
+Two environment variables change which tables load, read once per process (forked
+workers inherit them), so cleaning stays a pure function of the file and the tables:
+
+- ``NEWS_ETL_SITES``: extra folders of ``*.toml`` site tables (``os.pathsep``
+  separated), e.g. a draft written by ``news-etl profile --write``; a table there
+  replaces a bundled one with the same ``key``.
+- ``NEWS_ETL_DISABLE_SITES``: comma-separated site keys to leave out, so that an
+  outlet can be cleaned by the general rules alone (leave-one-outlet-out scoring).
 """
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 from urllib.parse import urlsplit
 
 
@@ -65,14 +76,33 @@ def _site_from_toml(name: str, data: dict) -> Site:
     )
 
 
+SITES_ENV = "NEWS_ETL_SITES"
+DISABLE_ENV = "NEWS_ETL_DISABLE_SITES"
+
+
+def extra_site_dirs() -> tuple[Path, ...]:
+    """Folders named by ``NEWS_ETL_SITES``, in order."""
+    return tuple(Path(d) for d in os.environ.get(SITES_ENV, "").split(os.pathsep) if d.strip())
+
+
+def disabled_site_keys() -> frozenset[str]:
+    return frozenset(k.strip() for k in os.environ.get(DISABLE_ENV, "").split(",") if k.strip())
+
+
 @lru_cache(maxsize=1)
 def all_sites() -> tuple[Site, ...]:
-    """Every site file in this package, loaded once per process."""
-    sites = []
+    """Every site table: the bundled ones, then extra folders (same key replaces), less disabled keys."""
+    by_key: dict[str, Site] = {}
     for entry in sorted(resources.files(__package__).iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".toml") and entry.name != "publishers.toml":
-            sites.append(_site_from_toml(entry.name, tomllib.loads(entry.read_text(encoding="utf-8"))))
-    return tuple(sites)
+            site = _site_from_toml(entry.name, tomllib.loads(entry.read_text(encoding="utf-8")))
+            by_key[site.key] = site
+    for folder in extra_site_dirs():
+        for path in sorted(folder.glob("*.toml")):
+            site = _site_from_toml(str(path), tomllib.loads(path.read_text(encoding="utf-8")))
+            by_key[site.key] = site
+    disabled = disabled_site_keys()
+    return tuple(s for k, s in by_key.items() if k not in disabled)
 
 
 @lru_cache(maxsize=1)
@@ -159,3 +189,9 @@ def outlet_sites() -> tuple[Site, ...]:
 
 def mirror_sites() -> tuple[Site, ...]:
     return tuple(s for s in all_sites() if s.kind == "mirror")
+
+
+def reload_sites() -> None:
+    """Forget every loaded table, so a change of ``NEWS_ETL_SITES``/``NEWS_ETL_DISABLE_SITES`` takes effect."""
+    for cached in (all_sites, publisher_aliases, _share_domains, _site_for_host):
+        cached.cache_clear()
