@@ -74,11 +74,15 @@ class Measure:
 
 class TreeMonitor(threading.Thread):
     """Polls a process and all its descendants: peak of the summed RSS, the largest
-    single RSS, the process count, and CPU seconds per role (last value seen per pid)."""
+    single RSS, the process count, and CPU seconds per role (last value seen per pid).
 
-    def __init__(self, pid: int, interval: float = 0.05):
+    With ``pss=True`` the memory read is the proportional set size (``/proc/PID/smaps_rollup``):
+    pages that forked workers share with their parent count once, split between them, so the
+    sum over the tree is what the tree really costs the machine (slower to read: poll less often)."""
+
+    def __init__(self, pid: int, interval: float = 0.05, pss: bool = False):
         super().__init__(daemon=True)
-        self.pid, self.interval = pid, interval
+        self.pid, self.interval, self.pss = pid, interval, pss
         self.peak_rss = 0
         self.max_proc_rss = 0
         self.peak_procs = 0
@@ -117,7 +121,7 @@ class TreeMonitor(threading.Thread):
             for p in procs:
                 try:
                     with p.oneshot():
-                        rss = p.memory_info().rss
+                        rss = p.memory_full_info().pss if self.pss else p.memory_info().rss
                         ct = p.cpu_times()
                 except psutil.Error:
                     continue
@@ -160,14 +164,14 @@ def _self_cpu() -> float:
     return ru.ru_utime + ru.ru_stime
 
 
-def run_tree(cmd: list[str], log: Path, env: dict | None = None, timeout: float = 3600) -> dict:
-    """Run ``cmd``; wall time, peak RSS of its process tree, CPU of the tree, other load."""
+def run_tree(cmd: list[str], log: Path, env: dict | None = None, timeout: float = 3600, pss: bool = False) -> dict:
+    """Run ``cmd``; wall time, peak RSS (or PSS) of its process tree, CPU of the tree, other load."""
     busy0, ch0, self0 = _busy_cpu(), _children_cpu(), _self_cpu()
     t0 = time.perf_counter()
     started_at = time.time()
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
-        mon = TreeMonitor(proc.pid)
+        mon = TreeMonitor(proc.pid, interval=0.25 if pss else 0.05, pss=pss)
         mon.start()
         try:
             rc = proc.wait(timeout=timeout)
