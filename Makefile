@@ -4,16 +4,46 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INPUT ?= sample
 OUTPUT ?= data/clean
+# The lock (uv.lock) is the dependency tree; requirements-dev.txt is the same
+# tree exported with hashes, for the pip fallback when uv cannot be had.
+EXTRAS ?= dev
+REQUIREMENTS := requirements-dev.txt
+# uv from PATH, else a private copy installed from the package index into .tools/.
+UV_BOOT := .tools
+UV = $(shell command -v uv 2>/dev/null || echo $(UV_BOOT)/bin/uv)
+# Never fetch a Python of uv's own: the machine's $(PYTHON) builds the venv.
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install run test lint fuzz bench clean
+.PHONY: install lock run test lint fuzz bench clean
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[dev]"
+# Re-run whenever the lock or pyproject changes. `uv sync --locked` fails if
+# pyproject.toml asks for something uv.lock does not hold: run `make lock`.
+$(VENV)/.installed: pyproject.toml uv.lock $(REQUIREMENTS)
+	@if $(MAKE) -s uv >/dev/null 2>&1; then \
+	  echo "$(UV) sync --locked --extra $(EXTRAS)"; \
+	  $(UV) sync --locked --python $(PYTHON) --extra $(EXTRAS); \
+	else \
+	  echo "uv unavailable: pip install from $(REQUIREMENTS) (hashed)"; \
+	  test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); \
+	  $(BIN)/python -m pip install -q --require-hashes --no-deps -r $(REQUIREMENTS) && \
+	  $(BIN)/python -m pip install -q --no-deps -e .; \
+	fi
 	touch $@
+
+# uv itself, when the machine has none.
+.PHONY: uv
+uv:
+	@command -v uv >/dev/null 2>&1 || test -x $(UV_BOOT)/bin/uv || \
+	  { $(PYTHON) -m venv $(UV_BOOT) && $(UV_BOOT)/bin/python -m pip install -q uv; }
+	@$(UV) --version >/dev/null
+
+# After editing dependencies in pyproject.toml: resolve again and re-export the hashed file.
+lock: uv
+	$(UV) lock
+	$(UV) export --frozen --format requirements-txt --extra $(EXTRAS) --no-emit-project -q -o $(REQUIREMENTS)
 
 run: install
 	$(BIN)/news-etl run $(INPUT) $(OUTPUT)
@@ -21,7 +51,7 @@ run: install
 	@echo "Output in $(OUTPUT)/: articles/ (Parquet, year=YYYY/month=MM), rejects/, _runs/ (one JSON per run)."
 	@echo "Read it:  $(BIN)/news-etl stats $(OUTPUT)"
 	@echo "      or: $(BIN)/python -c \"import pyarrow.dataset as ds; print(ds.dataset('$(OUTPUT)/articles', partitioning='hive').to_table().select(['published_at', 'publisher', 'title']))\""
-	@echo "      or: duckdb -c \"SELECT publisher, count(*) FROM read_parquet('$(OUTPUT)/articles/**/*.parquet', hive_partitioning=true) GROUP BY 1\""
+	@echo "      or: $(BIN)/python -c \"import duckdb; duckdb.sql(\\\"SELECT publisher, count(*) FROM read_parquet('$(OUTPUT)/articles/**/*.parquet', hive_partitioning=true) GROUP BY 1\\\").show()\""
 
 test: install
 	$(BIN)/ruff check .
@@ -34,8 +64,8 @@ lint: install
 fuzz: install
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q tests/test_properties.py
 
-bench: install
-	$(BIN)/python -m pip install -q -e ".[dev,bench]"
+bench: install uv
+	$(UV) sync --locked --python $(PYTHON) --extra dev --extra bench
 	$(BIN)/python bench/run_bench.py $(BENCH_ARGS)
 
 clean:

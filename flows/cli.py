@@ -172,7 +172,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from flows.stats import collect, format_stats, plot
+    from flows.chart import plot
+    from flows.stats import collect, format_stats
 
     try:
         s = collect(args.output)

@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 from flows.batch import BatchResult
 from flows.storage import write_parquet
 from flows.store import StateRow, Store
+from schemas import articles_table, rejects_table
 from transforms.dedup import SCHEME, DedupEntry, link_duplicates, signature
 
 DEDUP_FILE = "_dedup.parquet"
@@ -172,11 +173,31 @@ def build_version(store: Store, run_id: str, previous: dict[str, StateRow], resu
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         for future in [pool.submit(*job) for job in jobs]:
             future.result()
+    _keep_schemas(store, stage, run_id, plan.counts)
     _write_dedup(store, stage, entries, links)
     store.write_state(stage, list(plan.state.values()))
     plan.counts.duplicates_total = sum(1 for v in links.values() if v)
     plan.counts.duplicates_new = sum(1 for d, v in links.items() if v and d in new_entries)
     return plan.counts
+
+
+def _keep_schemas(store: Store, stage: str, run_id: str, counts: VersionCounts) -> None:
+    """A dataset left with no row gets one empty part file that carries its schema.
+
+    Readers that take the schema from the files (DuckDB, Polars, pandas, a plain
+    ``pyarrow.dataset``) then see every column and zero rows instead of failing
+    on an empty folder. The part belongs to no state row, so the next run never
+    carries it: it writes one again only while the dataset is still empty.
+    The articles' part sits in ``year=0/month=0``, a partition no date maps to:
+    readers that infer the hive columns get ``year`` and ``month`` as integers
+    (the undated partition alone, all nulls, defeats pyarrow's and pandas'
+    inference; a file outside any partition would have no hive columns).
+    """
+    name = f"part-{run_id}-empty.parquet"
+    if counts.articles_total == 0:
+        write_parquet(store.fs, posixpath.join(stage, "articles", "year=0", "month=0", name), articles_table([], run_id))
+    if counts.rejects_total == 0:
+        write_parquet(store.fs, posixpath.join(stage, "rejects", name), rejects_table([], run_id))
 
 
 def _write_dedup(store: Store, stage: str, entries: list[DedupEntry], links: dict[str, str | None]) -> None:

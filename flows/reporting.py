@@ -16,6 +16,7 @@ import time
 from collections.abc import Sequence
 
 from flows.assets import location
+from flows.chart import create_chart_artifact
 from flows.report import RunSummary
 
 TABLE_KEY = "news-etl-run-report"
@@ -171,7 +172,7 @@ def markdown_report(s: RunSummary, top: int = 10) -> str:
 
 
 def create_artifacts(s: RunSummary) -> None:
-    """The table and markdown artifacts of the current flow run.
+    """The table, markdown and chart artifacts of the current flow run.
 
     A failure to create them is logged, not raised: the data is already
     published and the run log written by then.
@@ -184,6 +185,7 @@ def create_artifacts(s: RunSummary) -> None:
                               description=f"news-etl run {s.run_id}: counts into {location(s.output_url)}")
         create_markdown_artifact(markdown_report(s), key=MARKDOWN_KEY,
                                  description=f"news-etl run {s.run_id} summary")
+        create_chart_artifact(s.output_url, s.run_id)
     except Exception as exc:  # reporting must not fail a run whose data is published
         get_run_logger().warning("could not create the run report artifacts: %s: %s", type(exc).__name__, exc)
 

@@ -1,5 +1,5 @@
-"""``news-etl stats OUTPUT``: a quick look at a dataset without writing SQL,
-and ``--plot FILE.png`` for people who would rather look than read.
+"""``news-etl stats OUTPUT``: a quick look at a dataset without writing SQL
+(``--plot FILE.png`` draws the same counts: :mod:`flows.chart`).
 """
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 import pyarrow.compute as pc
 
 from schemas.read import articles_dataset, rejects_dataset
-from transforms.sites import all_sites
 
 UNDATED = "undated"
 
@@ -63,55 +62,3 @@ def format_stats(s: DatasetStats) -> str:
     lines += block("quality flags", s.flags)
     lines += block("rejects by reason", s.reject_reasons)
     return "\n".join(lines)
-
-
-def _label_font() -> tuple[dict, bool]:
-    """A CJK-capable font if the machine has one; else labels fall back to site keys."""
-    from matplotlib import font_manager
-
-    for f in font_manager.fontManager.ttflist:
-        if any(k in f.name for k in ("CJK", "Hei", "Song", "Ming", "WenQuanYi", "Noto Sans SC", "Source Han")):
-            return {"family": f.name}, True
-    return {}, False
-
-
-def _ascii_label(publisher: str) -> str:
-    for site in all_sites():
-        if site.publisher == publisher:
-            return site.key
-    return publisher if publisher.isascii() else "other"
-
-
-def plot(s: DatasetStats, path: str) -> None:
-    """Articles per month stacked by publisher, and rejects by reason, as one PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    font, cjk = _label_font()
-    months = sorted(s.by_month)
-    label = (lambda p: p) if cjk else _ascii_label
-    publishers = Counter()
-    for (pub, _), n in s.by_publisher_month.items():
-        publishers[label(pub)] += n
-    top = [p for p, _ in publishers.most_common() if p != "other"][:9]
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(14, 5), gridspec_kw={"width_ratios": [3, 1]})
-    bottom = [0] * len(months)
-    for pub in [*top, "other"]:
-        heights = [sum(n for (p, m), n in s.by_publisher_month.items()
-                       if m == month and ((label(p) == pub) if pub != "other" else label(p) not in top))
-                   for month in months]
-        if any(heights):
-            ax1.bar(months, heights, bottom=bottom, label=pub)
-            bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
-    ax1.set_title(f"articles per month ({s.articles})")
-    ax1.tick_params(axis="x", labelrotation=90, labelsize=7)
-    ax1.legend(fontsize=7, prop=font or None)
-    reasons = s.reject_reasons.most_common()
-    ax2.bar([r for r, _ in reasons], [n for _, n in reasons], color="tab:red")
-    ax2.set_title(f"rejects by reason ({s.rejects})")
-    ax2.tick_params(axis="x", labelrotation=45, labelsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)

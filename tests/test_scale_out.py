@@ -29,15 +29,26 @@ def dask_cluster(prefect_server):
 
 def test_dask_runner_output_is_identical(prefect_server, dask_cluster, sample_dir: Path, tmp_path: Path) -> None:
     local, remote = tmp_path / "local", tmp_path / "dask"
+    import distributed
+
     a = summary_of(cli(prefect_server, str(sample_dir), str(local)))
-    p = cli(prefect_server, str(sample_dir), str(remote), "--runner", "dask", "--address",
-            dask_cluster.scheduler_address, "--batch-size", "3")
-    b = summary_of(p)
+    with distributed.Client(dask_cluster) as client:
+        before = client.run(_executed)
+        p = cli(prefect_server, str(sample_dir), str(remote), "--runner", "dask", "--address",
+                dask_cluster.scheduler_address, "--batch-size", "3")
+        b = summary_of(p)
+        after = client.run(_executed)
     assert b["batches"] == 5 and b["inputs"] == a["inputs"]
     assert rows(remote) == rows(local)
     assert reject_paths(remote) == reject_paths(local)
     # the batches ran on the cluster's worker processes, not in the flow's process
-    assert dask_cluster.scheduler_address
+    ran = {worker: after[worker] - before.get(worker, 0) for worker in after}
+    assert sum(ran.values()) == b["batches"], ran
+
+
+def _executed(dask_worker) -> int:
+    """How many tasks this Dask worker has executed so far."""
+    return dask_worker.state.executed_count
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,8 @@
 """Jekyll posts (the finance mirror): YAML front matter, HTML body, link footer.
 
-Front matter is untrusted. It is parsed with a loader derived from
-``yaml.SafeLoader`` that constructs nothing it does not know: an unknown tag
+Front matter is untrusted. python-frontmatter splits it from the content and
+loads it through a handler whose loader is derived from ``yaml.SafeLoader``
+and constructs nothing it does not know: an unknown tag
 (``!!python/object/apply:os.system``) becomes null, never a call; aliases are
 refused (no "billion laughs" expansion); a timestamp that is not a real date
 stays a string; duplicate keys keep the last value, as Jekyll does, and are
@@ -13,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import frontmatter
 import yaml
 
 from transforms.layouts.base import Envelope
@@ -22,6 +24,8 @@ from transforms.sites import is_share_url
 NAME = "jekyll"
 _OPEN = re.compile(r"\A\ufeff?\s*---[ \t]*\n")
 _CLOSE_LINE = re.compile(r"---[ \t]*\n?")
+# python-frontmatter's boundary narrowed to the line _CLOSE_LINE accepts (its own also takes ``----``).
+_BOUNDARY = re.compile(r"^---[ \t]*$", re.M)
 _KEY_LINE = re.compile(r"^(?P<key>[A-Za-z_][\w-]*)\s*:\s*(?P<value>.*)$", re.M)
 # Lines that can belong to a YAML header: blank, indented, comments, list items, ``key: value``.
 _YAMLISH = re.compile(r"(?:[ \t]*|[ \t]+\S.*|#.*|-(?:[ \t].*)?|[^\s<#-][^\n]*?:(?:[ \t].*)?|\.\.\.[ \t]*)\n?")
@@ -105,28 +109,53 @@ _HeaderLoader.add_constructor(None, _ignore_tag)
 _HeaderLoader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_or_string)
 
 
+class _RestrictedYAMLHandler(frontmatter.YAMLHandler):
+    """python-frontmatter's YAML handler with :class:`_HeaderLoader` in place of PyYAML's loader.
+
+    The library splits the header from the content on its ``---`` lines; this
+    handler only swaps the loader and keeps what it noted (ignored tags,
+    duplicate keys) for the caller's ``rules_fired``.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(fm_boundary=_BOUNDARY)
+        self.ignored_tags: list[str] = []
+        self.duplicate_keys: list[str] = []
+
+    def load(self, fm: str, **kwargs: object) -> dict:
+        loader = _HeaderLoader(fm)  # the reader refuses non-printable characters here already
+        try:
+            data = loader.get_single_data()
+        finally:
+            loader.dispose()
+        self.ignored_tags, self.duplicate_keys = loader.ignored_tags, loader.duplicate_keys
+        if not isinstance(data, dict):
+            raise yaml.YAMLError("front matter is not a mapping")
+        return data
+
+
 def _load_front_matter(text: str, rules: list[str]) -> tuple[dict, str]:
-    """Parse the header safely; fall back to ``key: value`` lines when YAML fails."""
+    """Parse the header with python-frontmatter and the restricted loader.
+
+    What the library does not do stays here: a BOM before ``---`` is dropped,
+    an unterminated header is closed where :func:`_header` ends it, and invalid
+    YAML falls back to ``key: value`` lines.
+    """
     header, content, terminated = _header(text)  # type: ignore[misc]
     if not terminated:
         rules.append("front_matter_unterminated")
-    loader = None
+        text = f"---\n{header}\n---\n{content}"
+    handler = _RestrictedYAMLHandler()
     try:
-        loader = _HeaderLoader(header)  # the reader refuses non-printable characters here already
-        data = loader.get_single_data()
-        if not isinstance(data, dict):
-            raise yaml.YAMLError("front matter is not a mapping")
+        data, content = frontmatter.parse(text.lstrip("\ufeff"), handler=handler)
     except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
         rules.append(f"front_matter_invalid:{type(exc).__name__}")
         # Tagged, anchored or aliased values are YAML this fallback does not understand: skipped.
         data = {k.group("key"): k.group("value").strip().strip("'\"") for k in _KEY_LINE.finditer(header)
                 if not k.group("value").lstrip().startswith(("!", "&", "*"))}
         return data, content
-    finally:
-        if loader is not None:
-            loader.dispose()
-    rules += [f"front_matter_tag_ignored:{t}" for t in dict.fromkeys(loader.ignored_tags)]
-    rules += [f"front_matter_duplicate_key:{k}" for k in dict.fromkeys(loader.duplicate_keys)]
+    rules += [f"front_matter_tag_ignored:{t}" for t in dict.fromkeys(handler.ignored_tags)]
+    rules += [f"front_matter_duplicate_key:{k}" for k in dict.fromkeys(handler.duplicate_keys)]
     return data, content
 
 
