@@ -76,7 +76,7 @@ def run_batch(input_url: str, staging_url: str, run_id: str, batch_no: int, rel_
     rejects: list[Reject] = []
     status: dict[str, str] = {}
     for rel in rel_paths:
-        raw = _read(in_fs, join_path(in_root, rel), rel, max_bytes)
+        raw = read_input(in_fs, join_path(in_root, rel), rel, max_bytes)
         if isinstance(raw, bytes):
             sha = hashlib.sha256(raw).hexdigest()
             if previous.get(rel) == sha:
@@ -121,7 +121,7 @@ def run_batch(input_url: str, staging_url: str, run_id: str, batch_no: int, rel_
     return result
 
 
-def _read(fs, path: str, rel: str, max_bytes: int | None) -> bytes | Reject:
+def read_input(fs, path: str, rel: str, max_bytes: int | None) -> bytes | Reject:
     """The file's bytes, or a reject when it is too large or cannot be read.
 
     On a local disk the read is :func:`flows.storage.read_local`: symlinks
