@@ -66,7 +66,7 @@ def _add_profile_parser(sub) -> None:
     pr.add_argument("--seed", type=int, default=0, help="seed of the sample and of the before/after pages (default 0)")
     pr.add_argument("--write", metavar="DIR", default=None,
                     help="write a draft site table DIR/KEY.toml and a before/after sample DIR/KEY.sample.md per site")
-    pr.add_argument("--min-share", type=float, default=0.1,
+    pr.add_argument("--min-share", type=float, default=0.05,
                     help="a recurring block or shape must be in this share of a site's distinct pages (and >= 3)")
     pr.add_argument("--workers", type=int, default=None, help="parallel worker processes (default: all cores)")
     pr.add_argument("--json", action="store_true", help="print the profile as JSON")

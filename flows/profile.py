@@ -140,7 +140,7 @@ def _matches(key: str, domain: str | None, pages: list[Page], wanted: str) -> bo
 
 
 def profile(input_url: str, site: str | None = None, sample: int | None = None, seed: int = 0,
-            workers: int | None = None, progress: bool = False, min_share: float = 0.1) -> Profile:
+            workers: int | None = None, progress: bool = False, min_share: float = 0.05) -> Profile:
     """Clean the (sampled) corpus and profile each site, or only ``site``."""
     files = discover(input_url)
     paths = select_files(files, sample, seed)

@@ -57,6 +57,10 @@ def render_table(p: SiteProfile, key: str, source: str) -> str:
                      + ", ".join(f"{k} in {v} pages" for k, v in evidence.items()) + ")")
         lines.append(f"publisher = {toml_string(p.publisher)}")
         lines.append("names = [" + ", ".join(toml_string(n) for n in p.names) + "]")
+    else:
+        lines.append("# publisher: no name recurs in the pages (no dateline, source line, og:site_name or title suffix);")
+        lines.append("# until you add one, the pipeline names the publisher as it does without a table.")
+        lines.append("# publisher = \"…\"")
     if p.domains:
         lines.append("# domains: hosts of the pages' original URLs (" +
                      ", ".join(f"{d} {n} pages" for d, n in p.domains) + ")")

@@ -20,6 +20,8 @@ _TAIL = re.compile(r"(?:【[^【】]{1,60}】|[(（](?:[^()（）]|[(（][^()（
 # A lead that runs to a dash: "某社华盛顿10月5日电 —", "美国之音2020年10月5日 -".
 _DASH_LEAD = re.compile(r"^[^。！？!?，,]{1,30}?\d{1,2}\s*月\s*\d{1,2}\s*日[^。！？!?，,]{0,6}?\s*[-－—–]+")
 SHORT_BLOCK = 40
+# A time zone between the name and the date ("…北京时间2020年…", "…美東時間…") is not part of the name.
+_TIME_WORDS = re.compile(r"(?<=\w{2})\w{2}(?:时间|時間)$")
 
 
 def generalise(text: str) -> str:
@@ -35,15 +37,23 @@ def digit_key(text: str) -> str:
 def exact_pattern(text: str) -> str:
     """A regex matching exactly ``text`` with any digits where it has digits."""
     parts = DIGITS.split(text.strip())
-    return "^" + r"\d+".join(re.escape(p) for p in parts) + "$"
+    return "^" + r"\d+".join(re.escape(p).replace("\\ ", " ") for p in parts) + "$"
 
 
-def lead_of(paragraph: str) -> str | None:
-    """The part of a first block that may be a convention: a bracketed lead, a lead up to a dash, or a short block."""
-    m = _LEAD.match(paragraph) or _DASH_LEAD.match(paragraph)
-    if m:
-        return m.group(0).strip()
-    return paragraph if len(paragraph) <= SHORT_BLOCK else None
+def leads_of(paragraph: str) -> list[str]:
+    """The parts of a first block that may be conventions: up to two bracketed leads in a row
+    (``【dateline】（credit）``), a lead up to a dash, or the whole block when it is short."""
+    out: list[str] = []
+    rest = paragraph
+    while len(out) < 2:
+        m = _LEAD.match(rest) or (None if out else _DASH_LEAD.match(rest))
+        if not m:
+            break
+        out.append(m.group(0).strip())
+        rest = rest[m.end():].lstrip()
+    if not out and len(paragraph) <= SHORT_BLOCK:
+        out.append(paragraph)
+    return out
 
 
 def tail_of(paragraph: str) -> str | None:
@@ -102,7 +112,7 @@ def dateline_name(shape: str) -> str | None:
     cut = min((i for i in (inner.find(NUM), inner.find(CN_NUM)) if i >= 0), default=-1)
     if cut <= 0:
         return None
-    name = inner[:cut].strip()
+    name = _TIME_WORDS.sub("", inner[:cut].strip())
     return name if re.fullmatch(r"[\w·・\s]{2,20}", name) else None
 
 

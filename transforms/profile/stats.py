@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from transforms.metadata import date_from_match
@@ -20,7 +20,7 @@ from transforms.profile.pages import Page
 from transforms.sites import host_of, is_share_url
 
 MIN_PAGES = 3
-MIN_SHARE = 0.1
+MIN_SHARE = 0.05
 BOUNDARY = 2  # blocks this close to either end of a page count as boundary blocks
 MAX_BLOCK = 600  # longer paragraphs are story, however often they recur
 
@@ -41,6 +41,8 @@ URL_DATE_TEMPLATES: tuple[str, ...] = (
 _SOURCE_LINE = re.compile(r"^[(（]?\s*(?:文章|新闻|新聞|稿件)?(?:来源|來源|出处|出處)\s*[：:]\s*(?P<src>[^()（）\s]{2,30}?)\s*[)）]?$")
 _TITLE_SUFFIX = re.compile(r"\s[-|｜–—_]\s*(?P<name>[^-|｜–—_]{2,24})$|[|｜](?P<name2>[^|｜]{2,24})$")
 _CREDIT_NAME = re.compile(r"^[(（]?(?P<name>[\u4e00-\u9fffA-Za-z]{2,12}?)(?:特约|特約|资深|資深)?(?:记者|記者|通讯员|通訊員|评论员|評論員)")
+# "本台记者…", "本报讯": the page speaking of itself, which names no outlet.
+_SELF_REFERENCE = re.compile(r"^本(?:台|报|報|网|網|站|刊|社)")
 EVIDENCE_ORDER = ("dateline", "source", "site_name", "title_suffix", "credit")
 
 
@@ -213,9 +215,7 @@ def recurring_shapes(pages: list[Page], threshold: int) -> list[Shape]:
     leads, tails, removed = [], [], []
     for page in pages:
         if page.paragraphs:
-            lead = shapes.lead_of(page.paragraphs[0])
-            if lead:
-                leads.append((shapes.generalise(lead), lead))
+            leads += [(shapes.generalise(lead), lead) for lead in shapes.leads_of(page.paragraphs[0])]
             tail = shapes.tail_of(page.paragraphs[-1])
             if tail:
                 tails.append((shapes.generalise(tail), tail))
@@ -253,18 +253,17 @@ def self_names(pages: list[Page], threshold: int) -> list[tuple[str, int, dict[s
     for page in pages:
         leads = [s for r, s in page.removed if r == "dateline"][:1]
         if page.paragraphs:
-            lead = shapes.lead_of(page.paragraphs[0])
-            if lead:
-                leads.append(lead)
+            leads += shapes.leads_of(page.paragraphs[0])[:1]
         for lead in leads:
             name = shapes.dateline_name(shapes.generalise(lead))
             if name:
                 dateline_names[name] += 1
                 break
         credit = None
-        for para in (page.paragraphs[:1] + page.paragraphs[-1:]):
-            m = _CREDIT_NAME.match(para)
-            if m and len(para) <= 60:
+        ends = ([*shapes.leads_of(page.paragraphs[0]), shapes.tail_of(page.paragraphs[-1]) or ""]) if page.paragraphs else []
+        for part in ends:
+            m = _CREDIT_NAME.match(part)
+            if m and len(part) <= 60:
                 credit = m.group("name")
         for r, s in page.removed:
             m = _CREDIT_NAME.match(s) if r in ("leading_byline", "credit_line", "trailing_credit") else None
@@ -285,8 +284,15 @@ def self_names(pages: list[Page], threshold: int) -> list[tuple[str, int, dict[s
         prefix = _name_prefix(names)
         if prefix:
             evidence[prefix][kind] += sum(n for name, n in names.items() if name.startswith(prefix))
+    for name in sorted(evidence, key=len, reverse=True):  # "示例晚报社" folds into "示例晚报" when both are seen
+        shorter = next((n for n in evidence if n != name and len(n) >= 2 and name.startswith(n)), None)
+        if shorter:
+            for kind, n in evidence.pop(name).items():
+                evidence[shorter][kind] = max(evidence[shorter][kind], n) if kind in evidence[shorter] else n
     out = []
     for name, kinds in evidence.items():
+        if _SELF_REFERENCE.match(name):
+            continue
         pages_n = max(kinds.values())
         if pages_n >= threshold or (kinds.get("site_name", 0) >= MIN_PAGES):
             out.append((name, pages_n, dict(kinds)))
@@ -314,7 +320,7 @@ def datelines_for(found: list[Shape], pages: list[Page], publisher: str | None) 
         rx = re.compile(pattern)
         hits = [lead for lead in leads if rx.match(lead)]
         if hits and any(date_from_match(rx.match(h), default_year=2000) for h in hits):
-            out[pattern] = Dateline(pattern, len(hits), hits[0][:60])
+            out[pattern] = Dateline(pattern, len(hits), rx.match(hits[0]).group(0))
     return sorted(out.values(), key=lambda d: -d.pages)
 
 
@@ -356,8 +362,13 @@ def profile_site(key: str, pages: list[Page], min_share: float = MIN_SHARE, min_
     distinct = _distinct(pages)
     threshold = threshold_for(len(distinct), min_share, min_pages)
     domains = Counter(registrable_domain(host_of(p.url)) for p in pages if host_of(p.url) and not is_share_url(p.url))
-    found_shapes = recurring_shapes(distinct, threshold)
-    names = self_names(distinct, threshold)
+    blocks = recurring_blocks(distinct, threshold)
+    # Openings and closings as they stand once the recurring blocks are gone (a dateline under a navigation line).
+    keys = {shapes.digit_key(b.example) for b in blocks}
+    trimmed = [replace(p, paragraphs=tuple(x for x in p.paragraphs if shapes.digit_key(x) not in keys)) if keys else p
+               for p in distinct]
+    found_shapes = recurring_shapes(trimmed, threshold)
+    names = self_names(trimmed, threshold)
     publisher = names[0][0] if names else None
     spellings = [n for n, _, _ in names if publisher and n != publisher and (n.startswith(publisher) or publisher.startswith(n))]
     return SiteProfile(
@@ -375,12 +386,12 @@ def profile_site(key: str, pages: list[Page], min_share: float = MIN_SHARE, min_
         date_sources=dict(Counter(p.date_source or "(none)" for p in pages).most_common()),
         undated=[p.source_path for p in pages if p.published_at is None],
         tables=dict(Counter(p.site for p in pages if p.site).most_common()),
-        blocks=recurring_blocks(distinct, threshold),
+        blocks=blocks,
         shapes=found_shapes,
         self_names=names,
         publisher=publisher,
         names=[publisher, *spellings] if publisher else [],
-        datelines=datelines_for(found_shapes, distinct, publisher),
+        datelines=datelines_for(found_shapes, trimmed, publisher),
         url_dates=url_dates_for(pages, threshold),
         threshold=threshold,
     )
