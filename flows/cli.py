@@ -226,7 +226,7 @@ def cmd_profile(args: argparse.Namespace) -> int:
         print(f"news-etl: no page of site {args.site!r} in {args.input} (sites: run without --site)", file=sys.stderr)
         return 2
     if args.write:
-        write_drafts(result, args.write, workers=args.workers or None, progress=show)
+        write_drafts(result, args.write, workers=args.workers or None, progress=show, min_pages=1 if args.site else 3)
     meta = {"input": args.input, "files": result.files, "sampled": result.sampled, "seed": result.seed,
             "rejects": dict(result.rejects), "seconds": time.perf_counter() - started, "written": result.written}
     if args.json:

@@ -21,6 +21,9 @@ from transforms.sites import host_of, is_share_url
 
 MIN_PAGES = 3
 MIN_SHARE = 0.05
+# In this many distinct pages a block is no story, whatever its share: on a big site a section's
+# own notice stands in a small share of all pages (stories recur in a handful at most).
+ENOUGH_PAGES = 50
 BOUNDARY = 2  # blocks this close to either end of a page count as boundary blocks
 MAX_BLOCK = 600  # longer paragraphs are story, however often they recur
 
@@ -143,7 +146,8 @@ def group_of(page: Page) -> tuple[str, str | None]:
 
 
 def threshold_for(distinct: int, min_share: float = MIN_SHARE, min_pages: int = MIN_PAGES) -> int:
-    return max(min_pages, math.ceil(min_share * distinct))
+    """Pages a rule needs: ``min_share`` of the distinct pages, at least ``min_pages``, at most ENOUGH_PAGES."""
+    return max(min_pages, min(math.ceil(min_share * distinct), ENOUGH_PAGES))
 
 
 def _distinct(pages: list[Page]) -> list[Page]:
