@@ -9,6 +9,7 @@ version already holds is ``unchanged`` and is not cleaned again.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -57,6 +58,11 @@ class BatchResult:
     dedup: list[dedup.DedupEntry] = field(default_factory=list)
     flags: Counter = field(default_factory=Counter)
     seconds: float = 0.0
+
+
+def default_workers() -> int:
+    """The cores this process may run on (its CPU affinity), at least one."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
 def run_batch(input_url: str, staging_url: str, run_id: str, batch_no: int, rel_paths: list[str],

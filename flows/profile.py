@@ -16,12 +16,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 import random
+import re
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flows.batch import read_input
+from flows.batch import default_workers, read_input
 from flows.storage import InputFile, discover, open_root
 from flows.storage import join as join_path
 from transforms.pipeline import Trace, clean_document
@@ -51,8 +52,9 @@ class Profile:
     written: list[str] = field(default_factory=list)
 
 
-def _fields(doc: Record | object) -> dict:
-    if not isinstance(doc, Record):
+def _fields(doc: Record | Page | object) -> dict:
+    """The fields of a record (or of the page made from it) that a draft may change; all None for a reject."""
+    if not isinstance(doc, (Record, Page)):
         return {k: None for k in FIELDS}
     return {"publisher": doc.publisher, "published_at": doc.published_at.isoformat() if doc.published_at else None,
             "date_source": doc.date_source, "site": doc.site, "authors": list(doc.authors), "text": doc.text}
@@ -144,7 +146,7 @@ def profile(input_url: str, site: str | None = None, sample: int | None = None, 
     """Clean the (sampled) corpus and profile each site, or only ``site``."""
     files = discover(input_url)
     paths = select_files(files, sample, seed)
-    workers = workers or max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+    workers = workers or default_workers()
     result = Profile(input_url, len(files), len(paths), seed)
     for pages, rejects in _map(_profile_chunk, input_url, paths, workers, progress, "profiling"):
         result.rejects.update(rejects)
@@ -177,13 +179,13 @@ def write_drafts(result: Profile, out_dir: str, workers: int | None = None, prog
         path.write_text(render_table(s, s.key, result.input_url), encoding="utf-8")
         result.written.append(str(path))
     paths = [p.source_path for s in drafted for p in result.pages[s.key]]
-    before = {p.source_path: _page_fields(p) for s in drafted for p in result.pages[s.key]}
+    before = {p.source_path: _fields(p) for s in drafted for p in result.pages[s.key]}
     previous = os.environ.get(SITES_ENV)
     os.environ[SITES_ENV] = os.pathsep.join(x for x in (str(out), previous) if x)
     reload_sites()
     try:
         after: dict[str, dict] = {}
-        for part in _map(_clean_chunk, result.input_url, paths, workers or 1, progress, "checking drafts"):
+        for part in _map(_clean_chunk, result.input_url, paths, workers or default_workers(), progress, "checking drafts"):
             after.update(part)
     finally:
         if previous is None:
@@ -201,27 +203,20 @@ def write_drafts(result: Profile, out_dir: str, workers: int | None = None, prog
     return result.written
 
 
-def _page_fields(p: Page) -> dict:
-    return {"publisher": p.publisher, "published_at": p.published_at.isoformat() if p.published_at else None,
-            "date_source": p.date_source, "site": p.site, "authors": list(p.authors), "text": p.text}
-
-
 def effect(s: SiteProfile, paths: list[str], before: dict[str, dict], after: dict[str, dict]) -> dict:
     """What installing the draft changed on the site's pages, field by field, and the blocks it dropped."""
-    import re
-
     changed = Counter()
     dropped = Counter()
+    rules = [(b.pattern, re.compile(b.pattern)) for b in s.blocks]
     for path in paths:
         b, a = before[path], after[path]
         for k in FIELDS:
             if b[k] != a[k]:
                 changed[k] += 1
         gone = set((b["text"] or "").split("\n\n")) - set((a["text"] or "").split("\n\n"))
-        for block in s.blocks:
-            rx = re.compile(block.pattern)
+        for pattern, rx in rules:
             if any(rx.search(g) for g in gone):
-                dropped[block.pattern] += 1
+                dropped[pattern] += 1
     return {
         "pages": len(paths),
         "pages changed": sum(1 for p in paths if before[p] != after[p]),
