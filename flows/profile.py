@@ -28,7 +28,7 @@ from flows.storage import join as join_path
 from transforms.pipeline import Trace, clean_document
 from transforms.profile import Page, SiteProfile, group_of, page_from_record, profile_site, render_sample, render_table
 from transforms.records import Record
-from transforms.sites import SITES_ENV, all_sites, reload_sites
+from transforms.sites import SITES_ENV, all_sites, bundled_sites, reload_sites
 
 CHUNK = 100
 SAMPLE_PAGES = 5
@@ -132,11 +132,11 @@ def select_files(files: list[InputFile], sample: int | None, seed: int) -> list[
     return paths
 
 
-def _matches(key: str, domain: str | None, pages: list[Page], wanted: str) -> bool:
-    """A page group is the site ``--site`` names by its key, its domain, or a loaded table's domains."""
+def _matches(key: str, domain: str | None, wanted: str) -> bool:
+    """A page group is the site ``--site`` names by its key, its domain, or the domains of the table of that key."""
     if wanted in (key, domain):
         return True
-    table = next((s for s in all_sites() if s.key == wanted), None)
+    table = next((s for s in (*all_sites(), *bundled_sites()) if s.key == wanted), None)  # a disabled one too
     return bool(table and domain and any(domain == d or domain.endswith("." + d) or d.endswith("." + domain)
                                           for d in table.domains))
 
@@ -156,7 +156,7 @@ def profile(input_url: str, site: str | None = None, sample: int | None = None, 
             if domain or key not in result.domains:
                 result.domains[key] = domain
     if site is not None:
-        keep = {k: v for k, v in result.pages.items() if _matches(k, result.domains.get(k), v, site)}
+        keep = {k: v for k, v in result.pages.items() if _matches(k, result.domains.get(k), site)}
         result.pages = {site: [p for v in keep.values() for p in v]} if keep else {}
     result.sites = sorted((profile_site(k, v, min_share) for k, v in result.pages.items()),
                           key=lambda s: (-s.pages, s.key))

@@ -136,6 +136,9 @@ def test_profile_cli_writes_the_draft_named_by_site(corpus: Path, tmp_path: Path
     report = json.loads(p.stdout)
     assert [s["key"] for s in report["sites"]] == ["example-news.org"]
     assert tomllib.loads((tmp_path / "example-news.org.toml").read_text(encoding="utf-8"))["key"] == "example-news.org"
+    p = run_cli("profile", str(corpus), "--write", str(tmp_path / "all"))
+    assert p.returncode == 0 and p.stdout.count("12 pages (12 at an end, draft drops it in 12)") == 2, p.stdout
+    assert "publisher now 示例晚报 12; dated " in p.stdout and "-> 12;" in p.stdout
     p = run_cli("profile", str(corpus), "--site", "nowhere")
     assert p.returncode == 2 and "no page of site 'nowhere'" in p.stderr
     p = run_cli("profile", str(corpus), "--sample", "5")

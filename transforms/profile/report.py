@@ -43,7 +43,8 @@ def format_site(s: SiteProfile, effect: dict | None = None) -> str:
     lines.append(f"  publisher:   {s.publisher or '- (none inferred)'}")
     lines.append(f"  recurring blocks ({len(s.blocks)}):")
     for b in s.blocks[:SHOW * 2]:
-        lines.append(f"    {b.pages:>5} pages ({b.boundary} at an end)  {_short(b.example)}")
+        measured = f", draft drops it in {effect['blocks dropped'][b.pattern]}" if effect else ""
+        lines.append(f"    {b.pages:>5} pages ({b.boundary} at an end{measured})  {_short(b.example)}")
     if len(s.blocks) > SHOW * 2:
         lines.append(f"    … {len(s.blocks) - SHOW * 2} more (all in the draft)")
     lines.append(f"  openings and closings ({len(s.shapes)}):")

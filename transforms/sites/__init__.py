@@ -91,19 +91,22 @@ def disabled_site_keys() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def bundled_sites() -> tuple[Site, ...]:
+    """The tables shipped in this package, whatever the environment says (the profiler matches ``--site`` on them)."""
+    return tuple(_site_from_toml(entry.name, tomllib.loads(entry.read_text(encoding="utf-8")))
+                 for entry in sorted(resources.files(__package__).iterdir(), key=lambda e: e.name)
+                 if entry.name.endswith(".toml") and entry.name != "publishers.toml")
+
+
+@lru_cache(maxsize=1)
 def all_sites() -> tuple[Site, ...]:
     """Every site table: the bundled ones less disabled keys, then extra folders (same key replaces).
 
     A disabled key leaves out the bundled table only: a draft of the same key in an
     extra folder still loads, which is how a draft is scored with its outlet's table off.
     """
-    by_key: dict[str, Site] = {}
     disabled = disabled_site_keys()
-    for entry in sorted(resources.files(__package__).iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".toml") and entry.name != "publishers.toml":
-            site = _site_from_toml(entry.name, tomllib.loads(entry.read_text(encoding="utf-8")))
-            if site.key not in disabled:
-                by_key[site.key] = site
+    by_key = {site.key: site for site in bundled_sites() if site.key not in disabled}
     for folder in extra_site_dirs():
         for path in sorted(folder.glob("*.toml")):
             site = _site_from_toml(str(path), tomllib.loads(path.read_text(encoding="utf-8")))
