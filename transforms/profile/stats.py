@@ -43,7 +43,8 @@ URL_DATE_TEMPLATES: tuple[str, ...] = (
 # Self-names: a source line, a title's site suffix; role words after an outlet's name in a credit.
 _SOURCE_LINE = re.compile(r"^[(（]?\s*(?:文章|新闻|新聞|稿件)?(?:来源|來源|出处|出處)\s*[：:]\s*(?P<src>[^()（）\s]{2,30}?)\s*[)）]?$")
 _TITLE_SUFFIX = re.compile(r"\s[-|｜–—_]\s*(?P<name>[^-|｜–—_]{2,24})$|[|｜](?P<name2>[^|｜]{2,24})$")
-_CREDIT_NAME = re.compile(r"^[(（]?(?:以上|这|這|本文|此文|作者)?(?:是|为|為|系|係)?(?P<name>[\u4e00-\u9fffA-Za-z]{2,12}?)(?:特约|特約|资深|資深)?(?:记者|記者|通讯员|通訊員|评论员|評論員)")
+_CREDIT_NAME = re.compile(r"^[(（]?(?:以上|这|這|本文|此文|作者)?(?:是|为|為|系|係)?(?P<name>[\u4e00-\u9fffA-Za-z]{2,12}?)"
+                          r"(?:特约|特約|资深|資深)?(?:记者|記者|通讯员|通訊員|评论员|評論員)")
 # "本台记者…", "本报讯": the page speaking of itself, which names no outlet.
 _SELF_REFERENCE = re.compile(r"^本(?:台|报|報|网|網|站|刊|社)")
 EVIDENCE_ORDER = ("dateline", "source", "site_name", "title_suffix", "credit")
