@@ -9,6 +9,7 @@ version already holds is ``unchanged`` and is not cleaned again.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -59,6 +60,11 @@ class BatchResult:
     seconds: float = 0.0
 
 
+def default_workers() -> int:
+    """The cores this process may run on (its CPU affinity), at least one."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
 def run_batch(input_url: str, staging_url: str, run_id: str, batch_no: int, rel_paths: list[str],
               max_bytes: int | None = None, previous: dict[str, str] | None = None) -> BatchResult:
     """Clean ``rel_paths`` (relative to ``input_url``) and stage their Parquet parts.
@@ -76,7 +82,7 @@ def run_batch(input_url: str, staging_url: str, run_id: str, batch_no: int, rel_
     rejects: list[Reject] = []
     status: dict[str, str] = {}
     for rel in rel_paths:
-        raw = _read(in_fs, join_path(in_root, rel), rel, max_bytes)
+        raw = read_input(in_fs, join_path(in_root, rel), rel, max_bytes)
         if isinstance(raw, bytes):
             sha = hashlib.sha256(raw).hexdigest()
             if previous.get(rel) == sha:
@@ -121,7 +127,7 @@ def run_batch(input_url: str, staging_url: str, run_id: str, batch_no: int, rel_
     return result
 
 
-def _read(fs, path: str, rel: str, max_bytes: int | None) -> bytes | Reject:
+def read_input(fs, path: str, rel: str, max_bytes: int | None) -> bytes | Reject:
     """The file's bytes, or a reject when it is too large or cannot be read.
 
     On a local disk the read is :func:`flows.storage.read_local`: symlinks

@@ -4,6 +4,7 @@
     news-etl serve INPUT OUTPUT [--cron "*/30 * * * *"] [--timezone UTC] [--name news-etl]
     news-etl inspect FILE
     news-etl stats OUTPUT [--plot FILE.png]
+    news-etl profile INPUT [--site KEY] [--sample N] [--write DIR] [--json]
 
 ``serve`` registers a scheduled deployment of the same flow and executes its
 runs until stopped (see flows/serve.py and docs/scheduling.md).
@@ -51,7 +52,25 @@ def build_parser() -> argparse.ArgumentParser:
     st = sub.add_parser("stats", help="rows by publisher and month, duplicates, flags, rejects by reason")
     st.add_argument("output", help="an output folder or URL written by `news-etl run`")
     st.add_argument("--plot", metavar="FILE.png", help="also draw the counts as a PNG chart")
+    _add_profile_parser(sub)
     return parser
+
+
+def _add_profile_parser(sub) -> None:
+    pr = sub.add_parser("profile", help="report each site's pages, metadata and recurring boilerplate; "
+                                        "draft site tables (read-only)")
+    pr.add_argument("input", help="input folder or fsspec URL")
+    pr.add_argument("--site", metavar="KEY", default=None,
+                    help="profile only this site (its key, domain or mirror section); the draft is named KEY")
+    pr.add_argument("--sample", metavar="N", type=int, default=None, help="profile a seeded random sample of N files")
+    pr.add_argument("--seed", type=int, default=0, help="seed of the sample and of the before/after pages (default 0)")
+    pr.add_argument("--write", metavar="DIR", default=None,
+                    help="write a draft site table DIR/KEY.toml and a before/after sample DIR/KEY.sample.md per site")
+    pr.add_argument("--min-share", type=float, default=0.05,
+                    help="a recurring block or shape must be in this share of a site's distinct pages (and >= 3)")
+    pr.add_argument("--workers", type=int, default=None, help="parallel worker processes (default: all cores)")
+    pr.add_argument("--json", action="store_true", help="print the profile as JSON")
+    pr.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
 def _add_runner_args(p: argparse.ArgumentParser) -> None:
@@ -187,9 +206,40 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_profile(args: argparse.Namespace) -> int:
+    import time
+
+    from flows.profile import profile, write_drafts
+    from transforms.profile.report import format_profile, profile_dict
+
+    if args.sample is not None and args.sample < 1:
+        print("news-etl: --sample must be at least 1", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    show = not args.quiet and not args.json and sys.stderr.isatty()
+    try:
+        result = profile(args.input, site=args.site, sample=args.sample, seed=args.seed, workers=args.workers,
+                         progress=show, min_share=args.min_share)
+    except FileNotFoundError as exc:
+        print(f"news-etl: {exc}", file=sys.stderr)
+        return 2
+    if args.site is not None and not result.sites:
+        print(f"news-etl: no page of site {args.site!r} in {args.input} (sites: run without --site)", file=sys.stderr)
+        return 2
+    if args.write:
+        write_drafts(result, args.write, workers=args.workers or None, progress=show, min_pages=1 if args.site else 3)
+    meta = {"input": args.input, "files": result.files, "sampled": result.sampled, "seed": result.seed,
+            "rejects": dict(result.rejects), "seconds": time.perf_counter() - started, "written": result.written}
+    if args.json:
+        print(json.dumps(profile_dict(meta, result.sites, result.effects), ensure_ascii=False, indent=1, default=str))
+    else:
+        print(format_profile(meta, result.sites, result.effects))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handler = {"run": cmd_run, "serve": cmd_serve, "inspect": cmd_inspect, "stats": cmd_stats}[args.command]
+    handler = {"run": cmd_run, "serve": cmd_serve, "inspect": cmd_inspect, "stats": cmd_stats, "profile": cmd_profile}[args.command]
     return handler(args)
 
 

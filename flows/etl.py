@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import multiprocessing
-import os
 import time
 import uuid
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
 from flows import assets, reporting
-from flows.batch import BatchResult, run_batch
+from flows.batch import BatchResult, default_workers, run_batch
 from flows.incremental import build_version
 from flows.report import RunSummary, format_summary, summarize
 from flows.runners import make_task_runner
@@ -36,10 +35,6 @@ _POOLS: dict[str, Executor] = {}
 
 def new_run_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
-
-
-def default_workers() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
 MIN_BATCH, MAX_BATCH = 50, 2000

@@ -12,11 +12,11 @@ from __future__ import annotations
 import io
 import logging
 import sys
-import time
 from collections.abc import Sequence
 
 from flows.assets import location
 from flows.chart import create_chart_artifact
+from flows.progress import ProgressBar
 from flows.report import RunSummary
 
 TABLE_KEY = "news-etl-run-report"
@@ -217,7 +217,7 @@ def wait_for(futures: Sequence, sizes: Sequence[int]) -> list:
     bar = None
     if _progress_enabled and futures:
         try:
-            bar = ProgressBar(len(futures), sum(sizes))
+            bar = ProgressBar(len(futures), sum(sizes), console=_log_console())
         except Exception:  # a terminal or theme problem must not fail a run
             bar = None
     if bar is not None:
@@ -241,48 +241,3 @@ def _log_console():
             if isinstance(handler, PrefectConsoleHandler) and handler.stream in (sys.stderr, sys.__stderr__):
                 return handler.console
     return None
-
-
-class ProgressBar:
-    """batches done / total, files done / total, files/s, elapsed time."""
-
-    def __init__(self, batches: int, files: int) -> None:
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-        from rich.theme import Theme
-
-        self.started = time.perf_counter()
-        self.done = 0
-        console = _log_console()
-        self._themed = console is not None
-        if console is None:
-            console = Console(file=sys.stderr)
-        else:  # Prefect's theme does not inherit rich's defaults, which the bar's styles need
-            console.push_theme(Theme(), inherit=True)
-        try:
-            self.progress = Progress(
-                TextColumn("cleaning"), BarColumn(), MofNCompleteColumn(), TextColumn("batches,"),
-                TextColumn("{task.fields[done]}/{task.fields[files]} files,"), TextColumn("{task.fields[rate]:.0f} files/s"),
-                TimeElapsedColumn(), console=console, transient=False, refresh_per_second=4)
-            self.task = self.progress.add_task("batches", total=batches, done=0, files=files, rate=0.0)
-            self.progress.start()
-        except Exception:
-            self._pop_theme(console)
-            raise
-        self.console = console
-
-    def advance(self, n_files: int) -> None:
-        self.done += n_files
-        rate = self.done / max(time.perf_counter() - self.started, 1e-6)
-        self.progress.update(self.task, advance=1, done=self.done, rate=rate)
-
-    def stop(self) -> None:
-        try:
-            self.progress.stop()
-        finally:
-            self._pop_theme(self.console)
-
-    def _pop_theme(self, console) -> None:
-        if self._themed:
-            self._themed = False
-            console.pop_theme()

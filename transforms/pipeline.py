@@ -106,7 +106,7 @@ def _choose_site(env: Envelope, sources: list[str], named_site: Site | None) -> 
     source = canonical_publisher(sources[0]) if sources else None
     if env.layout == "jekyll" and source:
         return site_for_publisher(source) or url_site, source
-    if url_site:
+    if url_site and url_site.publisher:  # a table without a name (a draft) leaves the publisher to the page
         return url_site, url_site.publisher
     if source:
         return site_for_publisher(source), source

@@ -21,8 +21,9 @@ workers inherit them), so cleaning stays a pure function of the file and the tab
 - ``NEWS_ETL_SITES``: extra folders of ``*.toml`` site tables (``os.pathsep``
   separated), e.g. a draft written by ``news-etl profile --write``; a table there
   replaces a bundled one with the same ``key``.
-- ``NEWS_ETL_DISABLE_SITES``: comma-separated site keys to leave out, so that an
-  outlet can be cleaned by the general rules alone (leave-one-outlet-out scoring).
+- ``NEWS_ETL_DISABLE_SITES``: comma-separated keys of bundled tables to leave out, so
+  that an outlet can be cleaned by the general rules alone (leave-one-outlet-out
+  scoring); a table of that key in a ``NEWS_ETL_SITES`` folder (its draft) still loads.
 """
 from __future__ import annotations
 
@@ -90,19 +91,27 @@ def disabled_site_keys() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def bundled_sites() -> tuple[Site, ...]:
+    """The tables shipped in this package, whatever the environment says (the profiler matches ``--site`` on them)."""
+    return tuple(_site_from_toml(entry.name, tomllib.loads(entry.read_text(encoding="utf-8")))
+                 for entry in sorted(resources.files(__package__).iterdir(), key=lambda e: e.name)
+                 if entry.name.endswith(".toml") and entry.name != "publishers.toml")
+
+
+@lru_cache(maxsize=1)
 def all_sites() -> tuple[Site, ...]:
-    """Every site table: the bundled ones, then extra folders (same key replaces), less disabled keys."""
-    by_key: dict[str, Site] = {}
-    for entry in sorted(resources.files(__package__).iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".toml") and entry.name != "publishers.toml":
-            site = _site_from_toml(entry.name, tomllib.loads(entry.read_text(encoding="utf-8")))
-            by_key[site.key] = site
+    """Every site table: the bundled ones less disabled keys, then extra folders (same key replaces).
+
+    A disabled key leaves out the bundled table only: a draft of the same key in an
+    extra folder still loads, which is how a draft is scored with its outlet's table off.
+    """
+    disabled = disabled_site_keys()
+    by_key = {site.key: site for site in bundled_sites() if site.key not in disabled}
     for folder in extra_site_dirs():
         for path in sorted(folder.glob("*.toml")):
             site = _site_from_toml(str(path), tomllib.loads(path.read_text(encoding="utf-8")))
             by_key[site.key] = site
-    disabled = disabled_site_keys()
-    return tuple(s for k, s in by_key.items() if k not in disabled)
+    return tuple(by_key.values())
 
 
 @lru_cache(maxsize=1)
