@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from transforms import boilerplate, html_blocks
 from transforms.decode import DecodeError, decode
+from transforms.general_rules import general_rules
 from transforms.layouts import Envelope, split_layout
 from transforms.metadata import (
     GENERIC_URL_DATES,
@@ -38,7 +39,6 @@ from transforms.sites import (
 from transforms.text import normalize_title
 
 DOC_ID_NAMESPACE = "news-etl/doc/v1:"
-_STOCK_WIDGET = re.compile(r"<!--\s*EM_StockImg_Start\s*-->.*?<!--\s*EM_StockImg_End\s*-->", re.S | re.I)
 _TIME_ELEMENT = re.compile(r"""<time\b[^>]*\bdatetime\s*=\s*["']([^"']{8,40})["']""", re.I)
 # A columnist named at the head of a title: "田云：美总统辩论令中共恐惧的事实".
 _TITLE_COLUMNIST = re.compile(
@@ -147,13 +147,16 @@ def _clean(raw: bytes, source_path: str, sha: str, size: int, trace: Trace | Non
     rules = list(env.rules_fired)
     removed: list[tuple[str, str]] = []
     body = env.body
+    general = general_rules()
     tickers: list[str] = []
-    for widget in _STOCK_WIDGET.findall(body):
-        tickers = merge_unique(tickers, tickers_from_widget(widget))
-        removed.append(("stock_widget", re.sub(r"<[^>]+>", "", widget)[:60] or "EM_StockImg"))
-    if tickers or "EM_StockImg" in body:
-        body = _STOCK_WIDGET.sub("", body)
-        rules.append("stock_widget")
+    for widget in general.widgets:
+        if widget.marker not in body:
+            continue
+        for html in widget.block.findall(body):
+            tickers = merge_unique(tickers, tickers_from_widget(widget, html))
+            removed.append((widget.name, re.sub(r"<[^>]+>", "", html)[:60] or widget.marker))
+        body = widget.block.sub("", body)
+        rules.append(widget.name)
 
     url_site = site_for_url(env.url) or site_for_url(env.share_url)
     mirrors = mirror_sites() if env.layout == "mirror" else ()

@@ -16,7 +16,7 @@ import re
 import yaml
 
 from transforms.layouts.base import Envelope
-from transforms.metadata import MAX_YEAR, MIN_YEAR, parse_datetime
+from transforms.metadata import DEFAULT_TZ, MAX_YEAR, MIN_YEAR, parse_datetime
 from transforms.sites import is_share_url
 
 NAME = "jekyll"
@@ -167,11 +167,10 @@ def _plausible(value: dt.datetime) -> dt.datetime | None:
 
 
 def _as_datetime(value: object) -> dt.datetime | None:
-    china = dt.timezone(dt.timedelta(hours=8))
     if isinstance(value, dt.datetime):
-        return _plausible(value if value.tzinfo else value.replace(tzinfo=china))
-    if isinstance(value, dt.date):  # midnight China time that day
-        return _plausible(dt.datetime(value.year, value.month, value.day, tzinfo=china))
+        return _plausible(value if value.tzinfo else value.replace(tzinfo=DEFAULT_TZ))
+    if isinstance(value, dt.date):  # midnight, in the default zone, that day
+        return _plausible(dt.datetime(value.year, value.month, value.day, tzinfo=DEFAULT_TZ))
     if value is None or not _scalar(value) or isinstance(value, bool):
         return None
     return parse_datetime(str(value))  # "0001-01-01" is None there, not 2001

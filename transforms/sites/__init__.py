@@ -13,7 +13,17 @@ flow. Each file may give:
 - ``drop_xpaths``: elements to remove from the body, ``drop_blocks``: regexes of
   paragraphs that are site boilerplate (``drop_short_blocks``: only when short),
 - ``title_author``: regexes (group ``name``) naming a columnist in the title,
-- ``categories``: front-matter categories that identify the site's posts.
+- ``categories``: front-matter categories that identify the site's posts,
+- ``footer_texts``: the line that opens a mirror's share footer (everything after it is the mirror's),
+- ``drop_images``: regexes of image URLs that are never article images (chart widgets, QR codes),
+- ``widgets``: HTML widgets to cut out whole (``block``, a ``marker`` to prefilter on), with the
+  ``codes`` they name kept as tickers (``markets`` maps a numeric market prefix to a suffix).
+
+Every table only adds to the general rules (``general.toml``, read by
+:mod:`transforms.general_rules`): the shapes of datelines, credits, timestamps and
+post-meta that any outlet uses. ``publishers.toml`` is a directory apart from the
+rules: spellings of outlet names (``[aliases]``) and the outlet a domain belongs to
+(``[domains]``); it is never disabled.
 
 Two environment variables change which tables load, read once per process (forked
 workers inherit them), so cleaning stays a pure function of the file and the tables:
@@ -29,6 +39,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -51,6 +62,9 @@ class Site:
     drop_short_blocks: tuple[re.Pattern[str], ...] = ()
     title_author: tuple[re.Pattern[str], ...] = ()
     categories: tuple[str, ...] = ()
+    footer_texts: tuple[str, ...] = ()
+    drop_images: tuple[str, ...] = ()
+    widgets: tuple[dict, ...] = ()
     source_file: str = field(default="", compare=False)
 
 
@@ -72,11 +86,16 @@ def _site_from_toml(name: str, data: dict) -> Site:
         drop_short_blocks=patterns("drop_short_blocks"),
         title_author=patterns("title_author"),
         categories=tuple(data.get("categories", ())),
+        footer_texts=tuple(data.get("footer_texts", ())),
+        drop_images=tuple(data.get("drop_images", ())),
+        widgets=tuple(data.get("widgets", ())),
         source_file=name,
     )
 
 
 SITES_ENV = "NEWS_ETL_SITES"
+# Tables in this folder that are not one site's: the publisher directory and the general rules.
+_NOT_SITES = frozenset({"publishers.toml", "general.toml"})
 DISABLE_ENV = "NEWS_ETL_DISABLE_SITES"
 
 
@@ -94,7 +113,7 @@ def all_sites() -> tuple[Site, ...]:
     """Every site table: the bundled ones, then extra folders (same key replaces), less disabled keys."""
     by_key: dict[str, Site] = {}
     for entry in sorted(resources.files(__package__).iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".toml") and entry.name != "publishers.toml":
+        if entry.name.endswith(".toml") and entry.name not in _NOT_SITES:
             site = _site_from_toml(entry.name, tomllib.loads(entry.read_text(encoding="utf-8")))
             by_key[site.key] = site
     for folder in extra_site_dirs():
@@ -106,9 +125,26 @@ def all_sites() -> tuple[Site, ...]:
 
 
 @lru_cache(maxsize=1)
+def _directory() -> dict:
+    return tomllib.loads(resources.files(__package__).joinpath("publishers.toml").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=4096)
+def directory_publisher(host: str) -> str | None:
+    """The outlet a domain belongs to by the publisher directory (kept when a site table is disabled)."""
+    domains: dict[str, str] = _directory().get("domains", {})
+    parts = host.lower().split(".")
+    for i in range(len(parts) - 1):
+        name = domains.get(".".join(parts[i:]))
+        if name:
+            return name
+    return None
+
+
+@lru_cache(maxsize=1)
 def publisher_aliases() -> dict[str, str]:
     """Every known spelling of an outlet's name mapped to its canonical name."""
-    table = tomllib.loads(resources.files(__package__).joinpath("publishers.toml").read_text(encoding="utf-8"))
+    table = _directory()
     aliases: dict[str, str] = {}
     for canonical, names in table["aliases"].items():
         for n in (canonical, *names):
@@ -191,7 +227,17 @@ def mirror_sites() -> tuple[Site, ...]:
     return tuple(s for s in all_sites() if s.kind == "mirror")
 
 
+_RELOAD_HOOKS: list[Callable[[], None]] = []
+
+
+def on_reload(hook: Callable[[], None]) -> None:
+    """Register a cache of another module that is derived from the tables, to be cleared with them."""
+    _RELOAD_HOOKS.append(hook)
+
+
 def reload_sites() -> None:
     """Forget every loaded table, so a change of ``NEWS_ETL_SITES``/``NEWS_ETL_DISABLE_SITES`` takes effect."""
     for cached in (all_sites, publisher_aliases, _share_domains, _site_for_host):
         cached.cache_clear()
+    for hook in _RELOAD_HOOKS:
+        hook()
