@@ -72,7 +72,10 @@ class GeneralRules:
     wire_agencies: tuple[str, ...]
     outlet_names: tuple[str, ...]  # every name a credit may open with: self references, agencies, known outlets
     outlet_suffixes: tuple[str, ...]
+    site_name_endings: tuple[str, ...]
     url_keys: tuple[str, ...]
+    url_dates: tuple[re.Pattern[str], ...]
+    title_author: tuple[re.Pattern[str], ...]
     author_keys: tuple[str, ...]
     title_suffix: re.Pattern[str]
     datelines: tuple[NamedPattern, ...]
@@ -129,7 +132,10 @@ def general_rules() -> GeneralRules:
         wire_agencies=agencies,
         outlet_names=tuple(sorted((n for n in names if n), key=len, reverse=True)),
         outlet_suffixes=tuple(sorted(t["outlet_suffixes"], key=len, reverse=True)),
+        site_name_endings=tuple(t["site_name_endings"]),
         url_keys=tuple(t["url_keys"]),
+        url_dates=tuple(re.compile(p) for p in t["url_dates"]),
+        title_author=tuple(re.compile(p) for p in t["title_author"]),
         author_keys=tuple(t["author_keys"]),
         title_suffix=re.compile(t["title_suffix"]),
         datelines=named("datelines"),

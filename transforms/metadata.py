@@ -73,6 +73,9 @@ def parse_datetime(text: str | None) -> dt.datetime | None:
                          int(g["S"] or 0), tz)
 
 
+_DATE_GROUPS = frozenset("ymdHMS")
+
+
 def date_from_match(m: re.Match[str], default_year: int | None = None) -> dt.datetime | None:
     """Build a datetime from a regex match with named groups y m d [H M S].
 
@@ -80,7 +83,7 @@ def date_from_match(m: re.Match[str], default_year: int | None = None) -> dt.dat
     """
     g: dict[str, int] = {}
     for k, v in m.groupdict().items():
-        if v:
+        if v and k in _DATE_GROUPS:
             n = numeral(v)
             if n is None:
                 return None
@@ -103,12 +106,6 @@ def date_from_url(url: str | None, patterns: Iterable[re.Pattern[str]]) -> dt.da
                 return d
     return None
 
-
-# Generic URL date shapes for outlets without a rule: /2020/08/23/, /20200823/, /2020-08-23/
-GENERIC_URL_DATES: tuple[re.Pattern[str], ...] = (
-    re.compile(r"/(?P<y>(?:19|20)\d{2})[/-](?P<m>[01]?\d)[/-](?P<d>[0-3]?\d)(?:/|\b)"),
-    re.compile(r"/(?P<y>(?:19|20)\d{2})(?P<m>[01]\d)(?P<d>[0-3]\d)(?:/|\b)"),
-)
 
 def tickers_from_widget(widget: Widget, html: str) -> list[str]:
     """Stock codes named by a stock widget (its table's ``codes`` and ``markets``), as ``CODE.MARKET``."""

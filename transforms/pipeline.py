@@ -16,7 +16,6 @@ from transforms.decode import DecodeError, decode
 from transforms.general_rules import general_rules
 from transforms.layouts import Envelope, split_layout
 from transforms.metadata import (
-    GENERIC_URL_DATES,
     date_from_match,
     date_from_url,
     merge_unique,
@@ -24,18 +23,9 @@ from transforms.metadata import (
     split_names,
     tickers_from_widget,
 )
+from transforms.publisher import Evidence, choose_publisher
 from transforms.records import Image, Record, Reject
-from transforms.sites import (
-    Site,
-    canonical_publisher,
-    host_of,
-    mirror_sites,
-    outlet_sites,
-    site_by_key,
-    site_for_categories,
-    site_for_publisher,
-    site_for_url,
-)
+from transforms.sites import Site, mirror_sites, outlet_sites, site_for_url
 from transforms.text import normalize_title
 
 DOC_ID_NAMESPACE = "news-etl/doc/v1:"
@@ -100,25 +90,6 @@ def clean_document(raw: bytes, source_path: str, *, max_bytes: int | None = None
         return _reject(source_path, sha, size, "error", f"{type(exc).__name__}: {exc} (at {where})"[:500])
 
 
-def _choose_site(env: Envelope, sources: list[str], named_site: Site | None) -> tuple[Site | None, str | None]:
-    """The outlet and canonical publisher, by the spec's precedence."""
-    url_site = site_for_url(env.url)
-    source = canonical_publisher(sources[0]) if sources else None
-    if env.layout == "jekyll" and source:
-        return site_for_publisher(source) or url_site, source
-    if url_site:
-        return url_site, url_site.publisher
-    if source:
-        return site_for_publisher(source), source
-    if named_site:  # no URL: the outlet its dateline names
-        return named_site, named_site.publisher
-    share_site = site_for_url(env.share_url) or site_for_categories(env.categories)
-    if share_site:
-        return share_site, share_site.publisher
-    host = host_of(env.url)
-    return None, (host.removeprefix("www.") or None)
-
-
 def _published(env: Envelope, body: str, findings: boilerplate.BlockFindings,
                site: Site | None) -> tuple[dt.datetime | None, str | None]:
     """Explicit timestamp > ``<time datetime>`` > dateline > date in the URL."""
@@ -129,7 +100,7 @@ def _published(env: Envelope, body: str, findings: boilerplate.BlockFindings,
         t = parse_datetime(m.group(1))
         if t:
             return t, "time_element"
-    url_date = date_from_url(env.url, (site.url_dates if site else ()) + GENERIC_URL_DATES)
+    url_date = date_from_url(env.url, (site.url_dates if site else ()) + general_rules().url_dates)
     if findings.dateline is not None:
         t = date_from_match(findings.dateline, default_year=url_date.year if url_date else None)
         if t:
@@ -178,8 +149,11 @@ def _clean(raw: bytes, source_path: str, sha: str, size: int, trace: Trace | Non
     rules += findings.rules_fired
     rules += sorted({r for r, _ in removed if r not in findings.rules_fired and r not in rules})
 
-    named_site = site_by_key(findings.dateline_site) if findings.dateline_site else None
-    site, publisher = _choose_site(env, findings.sources, named_site)
+    evidence = Evidence(url=env.url, share_url=env.share_url, layout=env.layout, categories=env.categories,
+                        sources=[*findings.sources, *([env.source_name] if env.source_name else [])],
+                        dateline_site=findings.dateline_site, dateline_outlet=findings.dateline_outlet,
+                        site_name=env.site_name, title_suffix=env.title_suffix)
+    site, publisher = choose_publisher(evidence, rules)
     site = site or url_site
     published, date_source = _published(env, body, findings, site)
     if texts and title and _SIGNATURE.match(texts[-1]) and title.startswith(texts[-1]) and len(texts) > 1:
@@ -187,7 +161,7 @@ def _clean(raw: bytes, source_path: str, sha: str, size: int, trace: Trace | Non
         findings.authors = merge_unique([texts[-1]], findings.authors)
         removed.append(("signature", texts.pop()))
         rules.append("signature")
-    authors = _title_authors(title, site, texts, findings.authors, rules)
+    authors = _title_authors(title, site, texts, merge_unique(env.authors, findings.authors), rules)
     text = "\n\n".join(texts)
     if not title and not text and not images:
         return _reject(source_path, sha, size, "no_content", f"{env.layout} layout with neither title nor text")
@@ -223,10 +197,11 @@ def _title_authors(title: str | None, site: Site | None, texts: list[str], bylin
     """Columnists named by the title: a site pattern, else ``NAME：`` absent from the body."""
     if not title:
         return list(byline_authors)
-    for p in site.title_author if site else ():
+    for p, rule in [*((p, "title_author") for p in (site.title_author if site else ())),
+                    *((p, "title_author:generic") for p in general_rules().title_author)]:
         m = p.search(title)
         if m:
-            rules.append("title_author")
+            rules.append(rule)
             return merge_unique(split_names(m.group("name")), byline_authors)
     m = _TITLE_COLUMNIST.match(title)
     if m and not byline_authors:
