@@ -66,7 +66,7 @@ def _outlet_patterns() -> _OutletPatterns:
 
 
 _SOURCE_PART = re.compile(r"^(?:转自|轉自|转载自|轉載自|转|轉|来源|來源|文章来源|文章來源)[：:]?(?P<src>.{1,20})$")
-_CREDIT_MARK = re.compile(r"作者|记者|記者|编辑|編輯|责编|責編|网编|網編|报导|報導|报道|報道|编译|編譯|审校|審校|后制|後製|撰稿|采访|採訪|整理|撰文|摄影|攝影|制作人|製作人|评论|評論|综述|綜述|译者|譯者|翻译|翻譯")
+_CREDIT_MARK = re.compile(r"^[(（]?文\s*[／/:：]|作者|记者|記者|编辑|編輯|责编|責編|网编|網編|报导|報導|报道|報道|编译|編譯|审校|審校|后制|後製|撰稿|采访|採訪|整理|撰文|摄影|攝影|制作人|製作人|评论|評論|综述|綜述|译者|譯者|翻译|翻譯")
 _NAME_OK = re.compile(r"^(?:[\u4e00-\u9fff·]{2,4}|[\u4e00-\u9fff]{1,6}[·‧・][\u4e00-\u9fff·‧・]{1,10}"
                       r"|[A-Za-z][A-Za-z.\-']*(?: [A-Za-z][A-Za-z.\-']*){0,3})$")
 # A Latin name keeps its spaces while a credit is split into tokens: "Emel Akan", "Walter E. Williams".
@@ -202,6 +202,7 @@ sites.on_reload(_remembered_credit.cache_clear)
 def _parse_part(part: str, out: Credits, role: list[str] | None,
                 glued_ok: bool = False) -> tuple[bool, list[str] | None]:
     """Parse one ``/``-separated part; a role with no name carries over (``编辑/周玉林``)."""
+    named_here = False
     for token in _SPLIT.split(re.sub(r"[：:]", " ", part)):
         if not token:
             continue
@@ -233,11 +234,35 @@ def _parse_part(part: str, out: Credits, role: list[str] | None,
         if _TRAILING_ROLE.fullmatch(token) or _strip_place(_TRAILING_ROLE.sub("", token)) in PLACES \
                 or _TRAILING_ROLE.sub("", token) in PLACES:
             continue  # "台北报导", "综合报导": a place or a verb, not a person
+        reported = bool(_REPORTED.search(token))
+        if reported and named_here and _unknown_place(_TRAILING_ROLE.sub("", token)):
+            continue  # "记者 周明 海港城报导": the place the named reporter filed from
         name = _clean_name(token)
+        if name and reported:
+            name = _name_before_place(name)
         names = [name] if name else (_glued_names(token) if glued_ok else None)
         if names is None:
             return False, None
         for name in names:
+            named_here = True
             if name not in role:
                 role.append(name)
     return True, role
+
+
+_REPORTED = re.compile(r"(?:报导|報導|报道|報道)$")
+_COMPOUND_SURNAMES = ("欧阳", "歐陽", "司马", "司馬", "上官", "诸葛", "諸葛", "东方", "東方", "皇甫", "尉迟", "尉遲", "公孙", "公孫",
+                      "慕容", "令狐", "长孙", "長孫", "宇文", "司徒", "夏侯", "端木", "西门", "西門", "南宫", "南宮")
+
+
+def _unknown_place(token: str) -> bool:
+    """A reporting place no table lists, after the reporter's name: Han, and not a name's surname."""
+    return 2 <= len(token) <= 6 and bool(re.fullmatch(r"[\u4e00-\u9fff]+", token)) and token[0] not in SURNAMES
+
+
+def _name_before_place(name: str) -> str:
+    """"王芳北城" (报导): a two- or three-character name glued to a place no table lists."""
+    if not 4 <= len(name) <= 6 or not re.fullmatch(r"[\u4e00-\u9fff]+", name) or name[0] not in SURNAMES \
+            or name.startswith(_COMPOUND_SURNAMES):
+        return name
+    return name[:2] if len(name) == 4 else name[:3]

@@ -26,7 +26,7 @@ _PLACEHOLDERS = {
     "{D}": r"\d{1,2}|[０-９]{1,2}|[二三]?十[一二三四五六七八九]?|廿[一二三四五六七八九]?|卅一?|[一二三四五六七八九]",
     "{T}": r"(?P<H>[0-2]?\d)\s*[:：]\s*(?P<M>[0-5]\d)(?:\s*[:：]\s*(?P<S>[0-5]\d))?",
 }
-_CN_VALUE = {c: i for i, c in enumerate(_CN)} | {"零": 0}
+_CN_VALUE = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0}
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
 
 

@@ -119,6 +119,27 @@ def tickers_from_widget(widget: Widget, html: str) -> list[str]:
     return found
 
 
+_PAIRS = {")": "(", "）": "（", "]": "[", "】": "【", "}": "{"}
+_URL_TRAILING = "。，,.;；:：!！?？、"
+
+
+def url_as_written(candidate: str) -> str:
+    """A URL cut out of running text, exactly as written: non-ASCII characters and brackets it
+    opens itself (``…/某标题（图）-123456.html``) stay; a closing bracket it never opened, and
+    sentence punctuation after it, belong to the text around it."""
+    depth: dict[str, int] = {}
+    for i, ch in enumerate(candidate):
+        if ch in "(（[【{":
+            depth[ch] = depth.get(ch, 0) + 1
+        elif ch in _PAIRS:
+            opener = _PAIRS[ch]
+            if not depth.get(opener):
+                candidate = candidate[:i]
+                break
+            depth[opener] -= 1
+    return candidate.rstrip(_URL_TRAILING)
+
+
 _NAME_SPLIT = re.compile(r"[、，,/／;；\s]+|(?<=[\u4e00-\u9fff])和(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])及(?=[\u4e00-\u9fff])")
 
 

@@ -7,12 +7,13 @@ import re
 
 from transforms.general_rules import general_rules
 from transforms.layouts.base import Envelope
+from transforms.metadata import url_as_written
 from transforms.sites import is_share_url
 
 NAME = "mirror"
 _HEAD = re.compile(r"\A\ufeff?\s*#{1,4}[ \t]+(?P<title>[^\n]+?)[ \t#]*\n[ \t]*[-=]{3,}[ \t]*\n")
 # The original article: 原文地址（需翻墙访问）：URL / 原文链接：URL
-_ORIGINAL = re.compile(r"原文(?:地址|链接|網址|链结|連結)[^：:\n]{0,12}[：:]\s*(?:<a[^>]*>)?\s*(?P<url>https?://[^\s<>'\"）)]+)")
+_ORIGINAL = re.compile(r"原文(?:地址|链接|網址|链结|連結)[^：:\n]{0,12}[：:]\s*(?:<a[^>]*>)?\s*(?P<url>https?://[^\s<>'\"]+)")
 # Start of the share footer (a mirror table's ``footer_texts``); everything after it belongs to
 # the mirror, and so does an ``<hr>`` right before it. Found with ``str.find``: a pattern that opens
 # with an optional group is tried at every position of the page, which cost more than the rest of the split.
@@ -61,7 +62,7 @@ def split(text: str) -> Envelope:
     rules: list[str] = []
     url = share = None
     for o in _ORIGINAL.finditer(rest):
-        link = o.group("url")
+        link = url_as_written(o.group("url"))
         if is_share_url(link):
             share = share or link
         elif url is None:
