@@ -80,7 +80,7 @@ def test_month_only_dateline_is_removed_but_gives_no_date() -> None:
 
 
 @pytest.mark.parametrize("line", ["2019年3月2日 08:15", "最后更新：2020-09-09 10:00", "发布时间：二〇二〇年九月九日",
-                                  "2020/09/09", "（2019年3月2日）"])
+                                  "2020/09/09 18:00", "（2019年3月2日 星期六 08:15）", "更新时间：2021年1月23日"])
 def test_timestamp_line_in_a_block_of_its_own(line: str) -> None:
     texts, f = peel(line, "北岸市政府公布新年度预算。")
     assert texts == ["北岸市政府公布新年度预算。"] and "dateline:timestamp" in f.rules_fired
@@ -90,6 +90,13 @@ def test_a_date_inside_the_story_is_not_a_dateline() -> None:
     body = ["北岸市政府二十二日公布预算。", "2019年3月2日 08:15", "他在9月9日电话中说明了计划。"]
     texts, f = peel(*body)
     assert texts == body and f.dateline is None
+    texts, f = peel("他在9月9日电话中说明了计划。")
+    assert texts == ["他在9月9日电话中说明了计划。"] and f.dateline is None
+
+
+def test_a_bare_date_heading_the_story_stays() -> None:
+    texts, f = peel("1999年7月20日", "那一天，北岸市的广场上聚集了上千人。")
+    assert texts == ["1999年7月20日", "那一天，北岸市的广场上聚集了上千人。"] and f.dateline is None
 
 
 def test_timestamp_line_gives_published_at_with_its_time() -> None:
@@ -121,6 +128,7 @@ def test_dateline_in_its_own_block_then_a_station_credit() -> None:
     ("文／陈静", ["陈静"]),
     ("（环宇之声记者夏一鸣综合报道）", ["夏一鸣"]),
     ("北岸广播电台 林小雨报道", ["林小雨"]),
+    ("北岸电视台美中记者站温圣缘采访报导", ["温圣缘"]),
 ])
 def test_bylines_of_any_outlet(credit: str, authors: list[str]) -> None:
     c = parse_credit(credit)
@@ -222,11 +230,31 @@ def test_front_matter_url_keys(key: str) -> None:
 
 @pytest.mark.parametrize("line", ["Submitted by 林晓 on 2021-03-05", "Posted by Lin Xiao on March 5, 2021",
                                   "Soumis par Lin Xiao le 5 mars 2021", "由 林晓 发表于 2021-03-05", "发表于 2021-03-05 09:30",
+                                  "作者：林晓 发布于 2021年3月5日",
                                   "字数：1234", "1234 words", "分类：港区 新政", "Tags: port, policy", "图片：北岸新闻网/张三",
                                   "Photo: Zhang San"])
-def test_cms_post_meta_lines(line: str) -> None:
-    texts, f = peel("港区管理委员会五日公布新政策。", line, "委员会主任表示新政策下月实施。")
-    assert texts == ["港区管理委员会五日公布新政策。", "委员会主任表示新政策下月实施。"], f.removed
+def test_cms_post_meta_lines_above_or_below_the_story(line: str) -> None:
+    story = ["港区管理委员会五日公布新政策。", "委员会主任表示新政策下月实施。"]
+    for blocks in ([line, *story], [*story, line]):
+        texts, f = peel(*blocks)
+        assert texts == story, f.removed
+
+
+def test_an_embedded_posts_signature_inside_the_story_stays() -> None:
+    body = ["第七舰队在脸书发布演习画面。", "Sailors aboard the destroyer conducted a drill.",
+            "Posted by U.S. 7th Fleet on Thursday, October 8, 2020", "军方随后发表声明。"]
+    assert peel(*body)[0] == body
+    assert peel(*body[:3])[0] == body[:3]  # at the end too
+
+
+def test_an_authors_note_is_not_post_meta() -> None:
+    note = "作者谨识：本稿最初以“沉默”之笔名发表于香港某月刊1991年10月15日，现略作修改。"
+    assert peel("北岸市的往事。", note)[0] == ["北岸市的往事。", note]
+
+
+def test_two_reporters_are_not_a_reporter_and_a_place() -> None:
+    c = parse_credit("北岸电视台记者毕心慈 瑞丽综合报导")
+    assert c is not None and c.authors == ["毕心慈", "瑞丽"]
 
 
 # Shape: no outlet in code, tables follow NEWS_ETL_DISABLE_SITES ------------------------------

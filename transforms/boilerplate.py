@@ -236,6 +236,19 @@ def _named_datelines(g: GeneralRules) -> tuple[tuple[str, re.Pattern[str]], ...]
 
 
 @lru_cache(maxsize=4)
+def _edge_rules(g: GeneralRules) -> tuple[AnyOf, tuple[NamedPattern, ...]]:
+    return AnyOf(tuple(r.pattern for r in g.edge_blocks)), g.edge_blocks
+
+
+def _edge_rule(text: str) -> str | None:
+    """The general table's post-meta rule (byline-and-date line, word count, tag list) matching a block at an end."""
+    if len(text) > SHORT_BLOCK:
+        return None
+    maybe, rules = _edge_rules(general_rules())
+    return next((r.name for r in rules if r.pattern.search(text)), None) if maybe.search(text) else None
+
+
+@lru_cache(maxsize=4)
 def _general_drop(g: GeneralRules) -> tuple[AnyOf, AnyOf, tuple[NamedPattern, ...]]:
     """Prefilters for the general table's block rules (any length / short only) and a site widget's leftovers."""
     rules = (*g.drop_blocks, *(NamedPattern("stock_widget", p, False) for p in g.widget_leftovers))
@@ -427,6 +440,11 @@ def _strip_leading(blocks: list[Block], title: str | None, f: BlockFindings,
             f.fire("leading_byline", b.text)
             blocks.pop(0)
             continue
+        edge = _edge_rule(b.text)
+        if edge:
+            f.fire(edge, b.text)
+            blocks.pop(0)
+            continue
         changed = False
         for rule, (site_key, p) in _leading_datelines(datelines):
             m = p.match(b.text)
@@ -517,6 +535,11 @@ def _strip_trailing(blocks: list[Block], f: BlockFindings) -> list[Block]:
             continue
         if f.take_credit(b.spaced):
             f.fire("credit_line", b.text)
+            blocks.pop()
+            continue
+        edge = _edge_rule(b.text)
+        if edge:
+            f.fire(edge, b.text)
             blocks.pop()
             continue
         if len(b.text) <= 40 and _TEAM_CREDIT.match(b.text):

@@ -60,7 +60,7 @@ def _outlet_patterns() -> _OutletPatterns:
         # "某某国际广播电台记者", "英文某报资深记者", "某报英文记者", "本台制作人", "专栏作家"
         r"(?:国际广播电台|國際廣播電台|电视台|電視台|[\u4e00-\u9fff]{0,2}(?:新闻中心|新聞中心))?(?:英文|中文|资深|資深|香港|台湾|台灣|美国|美國|加拿大|澳洲)?"
         r"(?:特约|特約|实习|實習|驻[\u4e00-\u9fff]{1,4})?"
-        r"(?:记者|記者|撰稿人|通讯员|通訊員|制作人|製作人|评论员|評論員|专栏作家|專欄作家)"
+        r"(?:记者站|記者站|记者|記者|撰稿人|通讯员|通訊員|制作人|製作人|评论员|評論員|专栏作家|專欄作家)"
     )
     return _OutletPatterns(alone, prefix)
 
@@ -251,18 +251,20 @@ def _parse_part(part: str, out: Credits, role: list[str] | None,
 
 
 _REPORTED = re.compile(r"(?:报导|報導|报道|報道)$")
+# A place name by its ending: a city, county, state, island, port ("海港城", "北城", "杭州", "南岛").
+_PLACE_LIKE = re.compile(r"[\u4e00-\u9fff]{1,5}[城市州县縣镇鎮区區岛島港湾灣村郡省堡]")
 _COMPOUND_SURNAMES = ("欧阳", "歐陽", "司马", "司馬", "上官", "诸葛", "諸葛", "东方", "東方", "皇甫", "尉迟", "尉遲", "公孙", "公孫",
                       "慕容", "令狐", "长孙", "長孫", "宇文", "司徒", "夏侯", "端木", "西门", "西門", "南宫", "南宮")
 
 
 def _unknown_place(token: str) -> bool:
     """A reporting place no table lists, after the reporter's name: Han, and not a name's surname."""
-    return 2 <= len(token) <= 6 and bool(re.fullmatch(r"[\u4e00-\u9fff]+", token)) and token[0] not in SURNAMES
+    return 2 <= len(token) <= 6 and bool(_PLACE_LIKE.fullmatch(token)) and token[0] not in SURNAMES
 
 
 def _name_before_place(name: str) -> str:
     """"王芳北城" (报导): a two- or three-character name glued to a place no table lists."""
-    if not 4 <= len(name) <= 6 or not re.fullmatch(r"[\u4e00-\u9fff]+", name) or name[0] not in SURNAMES \
-            or name.startswith(_COMPOUND_SURNAMES):
+    if not 4 <= len(name) <= 6 or name[0] not in SURNAMES or name.startswith(_COMPOUND_SURNAMES):
         return name
-    return name[:2] if len(name) == 4 else name[:3]
+    head, place = (name[:2], name[2:]) if len(name) == 4 else (name[:3], name[3:])
+    return head if _PLACE_LIKE.fullmatch(place) else name

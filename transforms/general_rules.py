@@ -81,6 +81,7 @@ class GeneralRules:
     datelines: tuple[NamedPattern, ...]
     timestamp_lines: tuple[NamedPattern, ...]
     drop_blocks: tuple[NamedPattern, ...]
+    edge_blocks: tuple[NamedPattern, ...]
     widgets: tuple[Widget, ...]
     widget_leftovers: tuple[re.Pattern[str], ...]
     footer_texts: tuple[str, ...]
@@ -141,6 +142,7 @@ def general_rules() -> GeneralRules:
         datelines=named("datelines"),
         timestamp_lines=named("timestamp_lines"),
         drop_blocks=named("drop_blocks"),
+        edge_blocks=named("edge_blocks"),
         widgets=widgets,
         widget_leftovers=leftovers,
         footer_texts=tuple(f for s in loaded for f in s.footer_texts),
