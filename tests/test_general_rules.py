@@ -178,6 +178,11 @@ def test_bare_domain_is_the_last_resort_and_flagged() -> None:
     assert "publisher_from_domain" not in quality_flags(clean("site_name_page.html"), NOW)
 
 
+def test_outlet_named_by_a_byline_before_a_bare_domain() -> None:
+    rec = clean("feed_after_front_matter.md")
+    assert rec.publisher == "南港晚报" and "publisher:byline" in rec.rules_fired
+
+
 @pytest.mark.parametrize(("title", "want"), [
     ("港区新政出台 - 北岸新闻网", ("港区新政出台", "北岸新闻网")),
     ("Port policy announced | Beian Daily", ("Port policy announced", "Beian Daily")),

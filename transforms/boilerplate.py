@@ -272,6 +272,7 @@ class BlockFindings:
     dateline: re.Match[str] | None = None
     dateline_site: str | None = None
     dateline_outlet: str | None = None  # the outlet a general bracketed dateline names
+    credit_outlets: list[str] = field(default_factory=list)  # outlets bylines name before their reporters
     rules_fired: list[str] = field(default_factory=list)
     removed: list[tuple[str, str]] = field(default_factory=list)
 
@@ -288,6 +289,7 @@ class BlockFindings:
         self.authors = merge_unique(self.authors, c.authors)
         self.editors = merge_unique(self.editors, c.editors)
         self.sources = merge_unique(self.sources, c.sources)
+        self.credit_outlets = merge_unique(self.credit_outlets, c.outlets)
         return True
 
     def take_source(self, text: str) -> bool:

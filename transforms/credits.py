@@ -56,9 +56,9 @@ def _outlet_patterns() -> _OutletPatterns:
     # An outlet named alone before the reporter: "某某电台 李明报道", a known name or a name with an outlet's ending.
     alone = re.compile(rf"^(?:(?:{names})(?:{suffixes})?|[\u4e00-\u9fff]{{1,8}}(?:{suffixes}))$")
     prefix = re.compile(
-        rf"^(?:[\u4e00-\u9fff]{{0,8}}?)(?:{names})?"
+        rf"^(?P<outlet>[\u4e00-\u9fff]{{0,8}}?(?:{names})?"
         # "某某国际广播电台记者", "英文某报资深记者", "某报英文记者", "本台制作人", "专栏作家"
-        r"(?:国际广播电台|國際廣播電台|电视台|電視台|[\u4e00-\u9fff]{0,2}(?:新闻中心|新聞中心))?(?:英文|中文|资深|資深|香港|台湾|台灣|美国|美國|加拿大|澳洲)?"
+        r"(?:国际广播电台|國際廣播電台|电视台|電視台|[\u4e00-\u9fff]{0,2}(?:新闻中心|新聞中心))?)(?:英文|中文|资深|資深|香港|台湾|台灣|美国|美國|加拿大|澳洲)?"
         r"(?:特约|特約|实习|實習|驻[\u4e00-\u9fff]{1,4})?"
         r"(?:记者站|記者站|记者|記者|撰稿人|通讯员|通訊員|制作人|製作人|评论员|評論員|专栏作家|專欄作家)"
     )
@@ -102,6 +102,7 @@ class Credits:
     authors: list[str] = field(default_factory=list)
     editors: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    outlets: list[str] = field(default_factory=list)  # outlets a byline names before the reporter
 
 
 # Where each place first stands in PLACES, and the lengths places have: the place a name
@@ -154,11 +155,11 @@ def parse_credit(text: str) -> Credits | None:
     if not _CREDIT_MARK.search(text):  # s below is a part of text: prose without a role word, the common case
         return None
     found = (_remembered_credit if len(text) <= _REMEMBER_MAX else _parse_credit)(text)
-    return Credits(list(found[0]), list(found[1]), list(found[2])) if found else None
+    return Credits(list(found[0]), list(found[1]), list(found[2]), list(found[3])) if found else None
 
 
-def _parse_credit(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] | None:
-    """:func:`parse_credit` as (authors, editors, sources)."""
+def _parse_credit(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]] | None:
+    """:func:`parse_credit` as (authors, editors, sources, outlets)."""
     s = _TRAILING_JUNK.sub("", text.strip()).rstrip("。.")  # "责任编辑：张宪义 @*#"
     m = _BRACKETED.fullmatch(s)
     if m:
@@ -185,7 +186,9 @@ def _parse_credit(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[st
         ok, role = _parse_part(part, out, role, glued_ok)
         if not ok:
             return None
-    return (tuple(out.authors), tuple(out.editors), tuple(out.sources)) if (out.authors or out.editors) else None
+    if not (out.authors or out.editors):
+        return None
+    return tuple(out.authors), tuple(out.editors), tuple(out.sources), tuple(out.outlets)
 
 
 # The same lines come back again and again: a block is read as a credit at each
@@ -209,12 +212,15 @@ def _parse_part(part: str, out: Credits, role: list[str] | None,
         outlets = _outlet_patterns()
         m = outlets.prefix.match(token)
         if m:
+            if m.group("outlet"):
+                out.outlets.append(m.group("outlet"))
             role, token = out.authors, token[m.end():]
             while (m := outlets.prefix.match(token)) and m.end() < len(token):  # "某报记者特约记者李明"
                 token = token[m.end():]
             if not token:
                 continue
         elif outlets.alone.match(token):
+            out.outlets.append(token)
             role = out.authors
             continue
         else:

@@ -154,7 +154,8 @@ def _clean(raw: bytes, source_path: str, sha: str, size: int, trace: Trace | Non
     evidence = Evidence(url=env.url, share_url=env.share_url, layout=env.layout, categories=env.categories,
                         sources=[*findings.sources, *([env.source_name] if env.source_name else [])],
                         dateline_site=findings.dateline_site, dateline_outlet=findings.dateline_outlet,
-                        site_name=env.site_name, title_suffix=env.title_suffix)
+                        site_name=env.site_name, title_suffix=env.title_suffix,
+                        credit_outlets=tuple(findings.credit_outlets))
     site, publisher = choose_publisher(evidence, rules)
     site = site or url_site
     published, date_source = _published(env, body, findings, site)

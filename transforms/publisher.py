@@ -4,7 +4,7 @@ With a site table the outlet is known: the table of the URL's domain, a source l
 naming a known outlet, the outlet whose dateline opens the text. Without one the
 page still names itself, and the general rules read it, in this order: the outlet
 inside a bracketed dateline, a ``文章来源：X`` / ``来源：X`` line, ``og:site_name``, a
-site suffix of the title. A domain is the last resort, and the record says so
+site suffix of the title, then the outlet a byline names before its reporter. A domain is the last resort, and the record says so
 (rule ``publisher:domain``, flag ``publisher_from_domain``).
 """
 from __future__ import annotations
@@ -45,6 +45,7 @@ class Evidence:
     dateline_outlet: str | None = None
     site_name: str | None = None
     title_suffix: str | None = None
+    credit_outlets: tuple[str, ...] = ()
 
 
 def looks_like_site(suffix: str, site_name: str | None = None) -> bool:
@@ -80,6 +81,17 @@ def dateline_outlet(name: str | None) -> str | None:
     return name if 2 <= len(name) <= 20 and name not in general_rules().self_references else None
 
 
+def _byline_outlet(name: str) -> str | None:
+    """An outlet a byline names ("北岸日报记者…"): a known spelling, or a name with an outlet's ending."""
+    name = re.sub(r"^(?:驻[\u4e00-\u9fff]{1,4})|(?:驻[\u4e00-\u9fff]{1,4})$", "", name.strip())
+    if name in general_rules().self_references or not 2 <= len(name) <= 12:
+        return None
+    known = canonical_publisher(name)
+    if known and known in publisher_aliases().values():
+        return known
+    return name if name.endswith(general_rules().outlet_suffixes) else None
+
+
 def choose_publisher(ev: Evidence, rules: list[str]) -> tuple[Site | None, str | None]:
     """The outlet's table (if any) and the canonical publisher; the general rule that decided goes in ``rules``."""
     url_site = site_for_url(ev.url)
@@ -113,6 +125,10 @@ def choose_publisher(ev: Evidence, rules: list[str]) -> tuple[Site | None, str |
     share_site = site_for_url(ev.share_url) or site_for_categories(ev.categories)
     if share_site:
         return share_site, share_site.publisher
+    byline = next((n for n in map(_byline_outlet, ev.credit_outlets) if n), None)
+    if byline:
+        rules.append("publisher:byline")
+        return site_for_publisher(byline), byline
     bare = host.removeprefix("www.") or None
     if bare:
         rules.append("publisher:domain")

@@ -32,7 +32,8 @@ workers inherit them), so cleaning stays a pure function of the file and the tab
   separated), e.g. a draft written by ``news-etl profile --write``; a table there
   replaces a bundled one with the same ``key``.
 - ``NEWS_ETL_DISABLE_SITES``: comma-separated site keys to leave out, so that an
-  outlet can be cleaned by the general rules alone (leave-one-outlet-out scoring).
+  outlet can be cleaned by the general rules alone (leave-one-outlet-out scoring); the key
+  ``publishers`` also leaves out the domain directory of ``publishers.toml``.
 """
 from __future__ import annotations
 
@@ -97,6 +98,9 @@ SITES_ENV = "NEWS_ETL_SITES"
 # Tables in this folder that are not one site's: the publisher directory and the general rules.
 _NOT_SITES = frozenset({"publishers.toml", "general.toml"})
 DISABLE_ENV = "NEWS_ETL_DISABLE_SITES"
+# Naming this key in NEWS_ETL_DISABLE_SITES also leaves out the [domains] directory of publishers.toml
+# (a strict leave-one-outlet-out: the publisher only from what the page says).
+DIRECTORY_KEY = "publishers"
 
 
 def extra_site_dirs() -> tuple[Path, ...]:
@@ -132,6 +136,8 @@ def _directory() -> dict:
 @lru_cache(maxsize=4096)
 def directory_publisher(host: str) -> str | None:
     """The outlet a domain belongs to by the publisher directory (kept when a site table is disabled)."""
+    if DIRECTORY_KEY in disabled_site_keys():
+        return None
     domains: dict[str, str] = _directory().get("domains", {})
     parts = host.lower().split(".")
     for i in range(len(parts) - 1):
@@ -237,7 +243,7 @@ def on_reload(hook: Callable[[], None]) -> None:
 
 def reload_sites() -> None:
     """Forget every loaded table, so a change of ``NEWS_ETL_SITES``/``NEWS_ETL_DISABLE_SITES`` takes effect."""
-    for cached in (all_sites, publisher_aliases, _share_domains, _site_for_host):
+    for cached in (all_sites, publisher_aliases, _share_domains, _site_for_host, directory_publisher):
         cached.cache_clear()
     for hook in _RELOAD_HOOKS:
         hook()
