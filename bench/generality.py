@@ -57,13 +57,7 @@ def run_pipeline(corpus: Path, out: Path, env_extra: dict[str, str]) -> None:
     """One full ``news-etl run`` into a fresh output, with the given site-table variables."""
     shutil.rmtree(out, ignore_errors=True)
     env = {**os.environ, **env_extra}
-    # A Prefect home of its own (unless one is set): the runs never touch the user's database.
-    env.setdefault("PREFECT_HOME", str(out.parent / "prefect-home"))
-    for _ in range(3):  # on a busy machine Prefect's temporary server may miss its start-up deadline: retry
-        proc = subprocess.run([str(CLI), "run", str(corpus), str(out), "-q"], env=env, capture_output=True, text=True)
-        if proc.returncode == 0 or "temporary Prefect server did not start" not in proc.stdout + proc.stderr:
-            break
-        shutil.rmtree(out, ignore_errors=True)
+    proc = subprocess.run([str(CLI), "run", str(corpus), str(out), "-q"], env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"news-etl run failed ({proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
 
@@ -117,7 +111,11 @@ def mean_row(summaries: list[dict]) -> dict:
 
 def worst_docs(rows_by_key: dict[str, list[dict]], n: int = 5) -> list[tuple[str, dict]]:
     every = [(k, r) for k, rows in rows_by_key.items() for r in rows]
-    return sorted(every, key=lambda kr: (kr[1]["text_f1"], kr[1]["para_f1"]))[:n]
+    def badness(r: dict) -> tuple[float, float]:
+        fields = ("title", "publisher", "url", "date", "authors", "editors")
+        return r["text_f1"] + r["para_f1"], sum(1.0 if r.get(f) is None else float(r[f]) for f in fields)
+
+    return sorted(every, key=lambda kr: badness(kr[1]))[:n]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -137,6 +135,17 @@ def main(argv: list[str] | None = None) -> int:
     gold = scorer.load_gold(str(a.gold))
     work = a.workdir or Path(tempfile.mkdtemp(prefix="generality-"))
     work.mkdir(parents=True, exist_ok=True)
+    # A Prefect home of its own (unless one is set): the runs never touch the user's database.
+    os.environ.setdefault("PREFECT_HOME", str(work / "prefect-home"))
+    server = None
+    if not os.environ.get("PREFECT_API_URL"):
+        # One Prefect server for every run (each run would otherwise start its own, and on a busy
+        # machine one may miss its start-up deadline); it lives as long as this process.
+        sys.path.insert(0, str(REPO))
+        from flows.temp_server import TemporaryServer
+        server = TemporaryServer()
+        server.spawn()
+        os.environ["PREFECT_API_URL"] = server.wait_ready(timeout=180)
 
     run_pipeline(a.corpus, work / "all", {})
     recs, _ = scorer.load_pred(str(work / "all"))
@@ -208,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
         a.json.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     if not a.workdir:
         shutil.rmtree(work, ignore_errors=True)
+    if server is not None:
+        server.stop()
     return 0
 
 
