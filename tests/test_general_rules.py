@@ -166,6 +166,18 @@ def test_source_line_gives_the_publisher_even_split_by_a_link() -> None:
     assert "来源" not in rec.text
 
 
+def test_source_line_split_over_blocks_by_links() -> None:
+    rec = clean("split_source_line.md")
+    assert rec.text == "北岸港口上月吞吐量创下历史新高，同比增长百分之十二。"
+    assert rec.publisher == "东海日报" and "source_line" in rec.rules_fired
+
+
+def test_article_source_line_mid_text_is_dropped_but_a_charts_data_source_stays() -> None:
+    texts, f = peel("北岸港口上月吞吐量创新高。", "文章来源：东海日报", "来源：北岸统计局", "港务局表示将继续扩建。")
+    assert texts == ["北岸港口上月吞吐量创新高。", "来源：北岸统计局", "港务局表示将继续扩建。"]
+    assert f.sources == ["东海日报"]
+
+
 def test_og_site_name() -> None:
     rec = clean("site_name_page.html")
     assert rec.publisher == "湖滨晨报" and "publisher:site_name" in rec.rules_fired and rec.title == "湖滨公园重新开放"

@@ -219,6 +219,11 @@ _EMPHASIS = _R(r"\*\*")
 _MD_LINK = _R(r"!?\[[^\]\n]{0,200}\]\([^)\s]{1,500}\)")
 _MD_RULE_OR_HEADING = _R(r"^(?:#{1,6}\s+\S.{0,30}|#{1,6}|[-=*_]{3,})$")
 _SOURCE = _R(r"^[(（]?\s*(?:文章|新闻|新聞|稿件)?(?:来源|來源|出处|出處)\s*[：:]\s*(?P<src>[^()（）]{1,40}?)\s*[)）]?$")
+# An explicit article-source line ("文章来源：X", "稿件来源：X"), dropped wherever it stands; a bare
+# "来源：" mid-text may be a chart's data source, and is only peeled off the end.
+_ARTICLE_SOURCE = _R(r"^[(（]?\s*(?:文章|新闻|新聞|稿件)(?:来源|來源|出处|出處)\s*[：:]")
+# The opening half of a source line whose outlet a link carried into the next block.
+_SOURCE_OPEN = _R(r"^[(（]?\s*(?:文章|新闻|新聞|稿件)?(?:来源|來源|出处|出處)\s*[：:]\s*$")
 _PAREN_TAIL = _R(r"[(（](?P<inner>[^（）()]{2,90})[)）]\s*$")
 # One level of nesting: "（英文大纪元记者杨杰凯（Jan Jekielek）采访报导／秋生编译）", "（（本台记者林秀宜采访报导））".
 _PAREN_HEAD = _R(r"^[(（](?P<inner>(?:[^（）()]|[(（][^（）()]{1,40}[)）]){1,90})[)）]\s*")
@@ -331,6 +336,9 @@ def apply_block_rules(blocks: list[Block], title: str | None, site_drop: tuple[r
             f.fire(rule, b.text)
             if rule in _PROMO_RULES:
                 _drop_promo_labels(kept, f)
+            continue
+        if len(b.text) <= 60 and _ARTICLE_SOURCE.match(b.text) and f.take_source(b.text):
+            f.fire("source_line", b.text)  # "文章来源：X" is never story, wherever it stands
             continue
         if len(b.text) <= 90 and _EDITOR_CREDIT.search(b.text) and parse_credit(b.spaced) is not None:
             # An editors' credit is never story, wherever the page put it (a repeated one mid-page too);
@@ -559,6 +567,12 @@ def _strip_trailing(blocks: list[Block], f: BlockFindings) -> list[Block]:
         if _reprint_line(b, f):
             f.fire("source_line", b.text)
             blocks.pop()
+            continue
+        if len(blocks) >= 2 and _SOURCE_OPEN.search(blocks[-2].text) and len(blocks[-1].text) <= 40 \
+                and f.take_source(blocks[-2].text + blocks[-1].text):
+            # A source line that inline links split in two: "（来源：" | "某某日报）".
+            f.fire("source_line", blocks[-2].text + blocks[-1].text)
+            del blocks[-2:]
             continue
         m = _PAREN_TAIL.search(b.text)
         if m and m.start() > 0 and (f.take_credit(m.group(0)) or f.take_source(m.group(0))):
