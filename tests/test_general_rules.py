@@ -207,7 +207,20 @@ def test_title_site_suffix(title: str, want: tuple[str, str | None]) -> None:
     assert split_title_suffix(title) == want
 
 
+def test_mirror_headline_with_its_sites_name() -> None:
+    raw = "### 港区新政出台 - 北岸新闻网\n---\n<p>港区管理委员会五日公布新政策。</p>".encode()
+    rec = clean_document(raw, "m.md")
+    assert isinstance(rec, Record) and rec.title == "港区新政出台" and rec.publisher == "北岸新闻网"
+    assert {"title_suffix", "publisher:title_suffix"} <= set(rec.rules_fired)
+
+
 # URLs ----------------------------------------------------------------------------------
+
+
+def test_feed_url_with_parentheses_kept_whole() -> None:
+    raw = "<!--1615000000000-->\n[标题](https://www.beian-news.example/a_(1).html)\n-----\n<p>正文。</p>".encode()
+    rec = clean_document(raw, "f.md")
+    assert isinstance(rec, Record) and rec.url == "https://www.beian-news.example/a_(1).html"
 
 
 def test_url_exactly_as_written_with_full_width_brackets() -> None:

@@ -23,7 +23,7 @@ from transforms.metadata import (
     split_names,
     tickers_from_widget,
 )
-from transforms.publisher import Evidence, choose_publisher
+from transforms.publisher import Evidence, choose_publisher, split_title_suffix
 from transforms.records import Image, Record, Reject
 from transforms.sites import Site, mirror_sites, outlet_sites, site_for_url
 from transforms.text import normalize_title
@@ -146,6 +146,12 @@ def _clean(raw: bytes, source_path: str, sha: str, size: int, trace: Trace | Non
     candidates = (url_site,) if url_site else outlet_sites()
     datelines = tuple((s.key, p) for s in candidates for p in s.datelines)
     title = normalize_title(env.title)
+    if env.layout in ("mirror", "feed") and not env.title_suffix:
+        # Another mirror's headline may keep its site's name: "标题 - 某某日报" (the Jekyll and HTML
+        # layouts cut it themselves).
+        title, env.title_suffix = split_title_suffix(title)
+        if env.title_suffix:
+            rules.append("title_suffix")
     texts, findings = boilerplate.apply_block_rules(blocks, title, site_drop, site_drop_short, datelines)
     removed += findings.removed
     rules += findings.rules_fired
