@@ -73,6 +73,45 @@ def test_wire_dateline_of_an_agency_in_the_directory() -> None:
     assert "dateline:wire" in f.rules_fired and date_from_match(f.dateline) == dt.datetime(2020, 9, 9, tzinfo=CN)
 
 
+@pytest.mark.parametrize(("first", "authors", "rule"), [
+    ("北岸社海港城9月9日电（记者周明、王芳）港口新城九日开港。", ["周明", "王芳"], "dateline:place"),
+    ("本报讯（记者 周明）港口新城九日开港。", ["周明"], "dateline:self"),
+    ("本报海港城讯 港口新城九日开港。", [], "dateline:self"),
+    ("【北岸日报2020年9月9日讯】【记者 周明】港口新城九日开港。", ["周明"], "dateline:generic"),
+])
+def test_mainland_paper_openings(first: str, authors: list[str], rule: str) -> None:
+    texts, f = peel(first, "市长在仪式上致辞。", "责任编辑：林晓 审核：王芳")
+    assert texts == ["港口新城九日开港。", "市长在仪式上致辞。"]
+    assert f.authors == authors and f.editors == ["林晓", "王芳"] and rule in f.rules_fired
+
+
+def test_lenticular_bracket_that_is_not_a_credit_stays() -> None:
+    assert peel("【编者按】港口新城九日开港。")[0] == ["【编者按】港口新城九日开港。"]
+
+
+@pytest.mark.parametrize(("line", "source", "authors", "editors", "stamp"), [
+    ("2021-03-05 09:30 来源：北岸日报 作者：周明 浏览：1234", ["北岸日报"], ["周明"], [], "2021-03-05 09:30"),
+    ("发布时间：2021年3月5日 来源：东海日报 编辑：林晓", ["东海日报"], [], ["林晓"], "发布时间：2021年3月5日"),
+    ("作者：周明 | 来源：北岸日报 | 2021/03/05", ["北岸日报"], ["周明"], [], "2021/03/05"),
+    ("2021-03-05 09:30:12 来源：中国日报 字号：大 中 小 打印", ["中国日报"], [], [], "2021-03-05 09:30:12"),
+])
+def test_cms_info_line(line: str, source: list[str], authors: list[str], editors: list[str], stamp: str) -> None:
+    texts, f = peel(line, "北岸市政府五日公布新年度预算。")
+    assert texts == ["北岸市政府五日公布新年度预算。"] and "info_line" in f.rules_fired
+    assert (f.sources, f.authors, f.editors, f.dateline.group(0)) == (source, authors, editors, stamp)
+
+
+@pytest.mark.parametrize("line", ["记者：为什么 来源：这里说的是", "2021-03-05 来源：北岸日报 据报道，市政府宣布", "来源：北岸统计局"])
+def test_not_an_info_line(line: str) -> None:
+    assert peel(line, "正文。")[0] == [line, "正文。"]
+
+
+def test_info_line_gives_date_publisher_and_author() -> None:
+    rec = clean("info_line.md")
+    assert rec.published_at == dt.datetime(2021, 3, 5, 9, 30, tzinfo=CN) and rec.publisher == "北岸日报"
+    assert rec.authors == ["周明"] and rec.text.startswith("北岸市政府五日公布")
+
+
 def test_month_only_dateline_is_removed_but_gives_no_date() -> None:
     texts, f = peel("【北岸日报二零二零年十二月】", "北岸市今年的降雪比往年来得早。")
     assert texts == ["北岸市今年的降雪比往年来得早。"]

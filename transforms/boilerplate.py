@@ -22,7 +22,7 @@ from re import _parser as _sre_parse
 from transforms.credits import parse_credit
 from transforms.general_rules import GeneralRules, NamedPattern, general_rules
 from transforms.html_blocks import Block
-from transforms.metadata import merge_unique
+from transforms.metadata import merge_unique, split_names
 from transforms.sites import publisher_aliases
 from transforms.text import normalize_inline
 
@@ -226,6 +226,8 @@ _ARTICLE_SOURCE = _R(r"^[(（]?\s*(?:文章|新闻|新聞|稿件)(?:来源|來�
 _SOURCE_OPEN = _R(r"^[(（]?\s*(?:文章|新闻|新聞|稿件)?(?:来源|來源|出处|出處)\s*[：:]\s*$")
 _PAREN_TAIL = _R(r"[(（](?P<inner>[^（）()]{2,90})[)）]\s*$")
 # One level of nesting: "（英文大纪元记者杨杰凯（Jan Jekielek）采访报导／秋生编译）", "（（本台记者林秀宜采访报导））".
+# A byline in lenticular brackets before the first sentence: "【北岸日报记者 周明】" (only when it parses as a credit).
+_LENTICULAR_HEAD = _R(r"^【(?P<inner>[^【】]{2,40})】\s*")
 _PAREN_HEAD = _R(r"^[(（](?P<inner>(?:[^（）()]|[(（][^（）()]{1,40}[)）]){1,90})[)）]\s*")
 
 
@@ -251,6 +253,37 @@ def _edge_rule(text: str) -> str | None:
         return None
     maybe, rules = _edge_rules(general_rules())
     return next((r.name for r in rules if r.pattern.search(text)), None) if maybe.search(text) else None
+
+
+def _take_info_line(text: str, f: BlockFindings) -> bool:
+    """A CMS info line (``2021-03-05 09:30 来源：某报 作者：某某``): its parts become metadata; False if it is not one."""
+    rule = general_rules().info_line
+    text = text.strip()
+    if len(text) > 120 or not rule.label.search(text):
+        return False
+    labels = list(rule.label.finditer(text))
+    rest = [text[:labels[0].start()]]
+    found: dict[str, list[str]] = {"source": [], "author": [], "editor": []}
+    for i, m in enumerate(labels):
+        end = labels[i + 1].start() if i + 1 < len(labels) else len(text)
+        value, _, after = text[m.end():end].strip().partition(" ")
+        if not value:
+            return False
+        found[rule.kinds[m.group("label")]].append(value.strip("|｜/"))
+        rest.append(after)
+    leftover = rule.furniture.sub(" ", " ".join(rest)).strip()
+    stamp = rule.timestamp.fullmatch(leftover) if leftover else None
+    if leftover and stamp is None:
+        return False
+    if stamp is None and len(labels) < 3:  # without a clock reading only a line of three labelled parts
+        return False
+    if stamp is not None and f.dateline is None:
+        f.dateline = stamp
+    f.sources = merge_unique(f.sources, found["source"])
+    f.authors = merge_unique(f.authors, [n for v in found["author"] for n in split_names(v)])
+    f.editors = merge_unique(f.editors, [n for v in found["editor"] for n in split_names(v)])
+    f.fire(rule.name, text)
+    return True
 
 
 @lru_cache(maxsize=4)
@@ -455,6 +488,9 @@ def _strip_leading(blocks: list[Block], title: str | None, f: BlockFindings,
             f.fire(edge, b.text)
             blocks.pop(0)
             continue
+        if _take_info_line(b.spaced, f):
+            blocks.pop(0)
+            continue
         changed = False
         for rule, (site_key, p) in _leading_datelines(datelines):
             m = p.match(b.text)
@@ -467,8 +503,8 @@ def _strip_leading(blocks: list[Block], title: str | None, f: BlockFindings,
                 b.spaced = b.spaced[_offset(b.spaced, m.group(0)):].lstrip()
                 changed = True
                 break
-        m = _PAREN_HEAD.match(b.text)
-        if m and (f.take_credit(m.group(0)) or (len(m.group("inner")) <= 30 and (
+        m = _PAREN_HEAD.match(b.text) or _LENTICULAR_HEAD.match(b.text)
+        if m and (f.take_credit(m.group(0) if m.re is _PAREN_HEAD else m.group("inner")) or (len(m.group("inner")) <= 30 and (
                 _TEAM_CREDIT.fullmatch(m.group(0).strip()) or _LEADING_REPRINT.fullmatch(m.group(0).strip())))):
             f.fire("leading_byline", m.group(0))
             b.text = b.text[m.end():].lstrip()

@@ -66,6 +66,17 @@ class Widget:
 
 
 @dataclass(frozen=True, eq=False)
+class InfoLine:
+    """The parts a CMS info line may consist of (``[info_line]`` of the table)."""
+
+    name: str
+    label: re.Pattern[str]  # group "label": a source, author or editor label with its colon
+    kinds: dict[str, str]  # label -> "source" | "author" | "editor"
+    timestamp: re.Pattern[str]
+    furniture: re.Pattern[str]
+
+
+@dataclass(frozen=True, eq=False)
 class GeneralRules:
     default_tz: dt.tzinfo
     self_references: tuple[str, ...]
@@ -82,6 +93,7 @@ class GeneralRules:
     timestamp_lines: tuple[NamedPattern, ...]
     drop_blocks: tuple[NamedPattern, ...]
     edge_blocks: tuple[NamedPattern, ...]
+    info_line: InfoLine
     widgets: tuple[Widget, ...]
     widget_leftovers: tuple[re.Pattern[str], ...]
     footer_texts: tuple[str, ...]
@@ -143,10 +155,23 @@ def general_rules() -> GeneralRules:
         timestamp_lines=named("timestamp_lines"),
         drop_blocks=named("drop_blocks"),
         edge_blocks=named("edge_blocks"),
+        info_line=_info_line(t["info_line"]),
         widgets=widgets,
         widget_leftovers=leftovers,
         footer_texts=tuple(f for s in loaded for f in s.footer_texts),
         not_article_images=re.compile(images, re.I),
+    )
+
+
+def _info_line(t: dict) -> InfoLine:
+    kinds = {lab: kind for kind in ("source", "author", "editor") for lab in t[f"{kind}_labels"]}
+    labels = "|".join(re.escape(lab) for lab in sorted(kinds, key=len, reverse=True))
+    return InfoLine(
+        name=t["name"],
+        label=re.compile(rf"(?:^|(?<=[\s|｜/]))(?P<label>{labels})\s*[：:]\s*"),
+        kinds=kinds,
+        timestamp=re.compile(_expand(t["timestamp"], ())),
+        furniture=re.compile(_expand(t["furniture"], ())),
     )
 
 
