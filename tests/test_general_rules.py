@@ -217,6 +217,13 @@ def test_article_source_line_mid_text_is_dropped_but_a_charts_data_source_stays(
     assert f.sources == ["东海日报"]
 
 
+def test_bracketed_outlet_at_the_end_is_a_source() -> None:
+    texts, f = peel("北岸港口上月吞吐量创新高。#", "（转南港电视台）")
+    assert texts == ["北岸港口上月吞吐量创新高。"]
+    texts, f = peel("北岸港口上月吞吐量创新高。", "（东海之音）")
+    assert texts == ["北岸港口上月吞吐量创新高。"] and f.sources == ["东海之音"]
+
+
 def test_og_site_name() -> None:
     rec = clean("site_name_page.html")
     assert rec.publisher == "湖滨晨报" and "publisher:site_name" in rec.rules_fired and rec.title == "湖滨公园重新开放"

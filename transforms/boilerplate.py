@@ -336,12 +336,18 @@ class BlockFindings:
         src = m.group("src").strip() if m else None
         if src is None:
             bare = re.fullmatch(r"[(（]\s*(?P<src>[^()（）]{1,20}?)\s*[)）]", text)
-            if bare and bare.group("src") in publisher_aliases():
+            if bare and (bare.group("src") in publisher_aliases() or _named_like_an_outlet(bare.group("src"))):
                 src = bare.group("src")
         if src is None:
             return False
         self.sources = merge_unique(self.sources, [src])
         return True
+
+
+def _named_like_an_outlet(name: str) -> bool:
+    """"某某日报", "某某之音": a name with an outlet's ending (the general table's ``outlet_suffixes``)."""
+    return 3 <= len(name) <= 12 and bool(re.fullmatch(r"[\u4e00-\u9fff·]+", name)) \
+        and name.endswith(general_rules().outlet_suffixes)
 
 
 def apply_block_rules(blocks: list[Block], title: str | None, site_drop: tuple[re.Pattern[str], ...],

@@ -1,4 +1,6 @@
-"""Jekyll posts (the finance mirror): YAML front matter, HTML body, link footer.
+"""Jekyll posts: YAML front matter, HTML body, link footer (the finance mirror), and the
+conventions of other generators (:func:`apply_conventions`: URL and author keys, a
+feed-archive header after the front matter, a site suffix in the title).
 
 Front matter is untrusted. It is parsed with a loader derived from
 ``yaml.SafeLoader`` that constructs nothing it does not know: an unknown tag
