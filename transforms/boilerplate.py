@@ -356,6 +356,7 @@ def apply_block_rules(blocks: list[Block], title: str | None, site_drop: tuple[r
     """Drop boilerplate blocks and peel datelines and credits off the ends."""
     f = BlockFindings()
     site_rules, site_short_rules = AnyOf(site_drop), AnyOf(site_drop_short)
+    general = _general_drop(general_rules())
     kept: list[Block] = []
     credit_at: int | None = None
     credits: list[Block] = []
@@ -370,7 +371,7 @@ def apply_block_rules(blocks: list[Block], title: str | None, site_drop: tuple[r
             b.map_spaced(_without_tag_residue)
         if not b.text:
             continue
-        rule = _drop_rule(b, site_rules, site_short_rules, datelines)
+        rule = _drop_rule(b, site_rules, site_short_rules, datelines, general)
         if rule:
             f.fire(rule, b.text)
             if rule in _PROMO_RULES:
@@ -419,7 +420,8 @@ def _drop_promo_labels(kept: list[Block], f: BlockFindings) -> None:
 
 
 def _drop_rule(b: Block, site_drop: AnyOf, site_drop_short: AnyOf,
-               datelines: tuple[tuple[str, re.Pattern[str]], ...] = ()) -> str | None:
+               datelines: tuple[tuple[str, re.Pattern[str]], ...] = (),
+               general: tuple[AnyOf, AnyOf, tuple[NamedPattern, ...]] | None = None) -> str | None:
     text = b.text
     short = len(text) <= SHORT_BLOCK
     if (_MAYBE_SHORT_RULE if short else _MAYBE_ANY_LENGTH_RULE)(text):
@@ -428,9 +430,9 @@ def _drop_rule(b: Block, site_drop: AnyOf, site_drop_short: AnyOf,
                 return name
     if site_drop.search(text) or (short and site_drop_short.search(text)):
         return "site_block"
-    any_length, short_rules, general = _general_drop(general_rules())
+    any_length, short_rules, rules = general or _general_drop(general_rules())
     if (any_length if not short else short_rules).search(text):
-        return next(r.name for r in general if (short or not r.short) and r.pattern.search(text))
+        return next(r.name for r in rules if (short or not r.short) and r.pattern.search(text))
     if short and b.link_share >= 0.95:
         return "link_block"
     if _markdown_nav(text):
@@ -479,6 +481,7 @@ def _leading_datelines(datelines: tuple[tuple[str, re.Pattern[str]], ...]
 def _strip_leading(blocks: list[Block], title: str | None, f: BlockFindings,
                    datelines: tuple[tuple[str, re.Pattern[str]], ...]) -> list[Block]:
     norm_title = re.sub(r"\s+", "", title or "")
+    leading = _leading_datelines(datelines)
     while blocks:
         b = blocks[0]
         if norm_title and _same_title(b.text, norm_title, len(blocks) > 1):
@@ -498,7 +501,7 @@ def _strip_leading(blocks: list[Block], title: str | None, f: BlockFindings,
             blocks.pop(0)
             continue
         changed = False
-        for rule, (site_key, p) in _leading_datelines(datelines):
+        for rule, (site_key, p) in leading:
             m = p.match(b.text)
             if m and m.end() > 0:
                 if f.dateline is None and m.groupdict().get("m"):

@@ -121,12 +121,15 @@ def tickers_from_widget(widget: Widget, html: str) -> list[str]:
 
 _PAIRS = {")": "(", "）": "（", "]": "[", "】": "【", "}": "{"}
 _URL_TRAILING = "。，,.;；:：!！?？、"
+_BRACKETS = re.compile(r"[()（）\[\]【】{}]")
 
 
 def url_as_written(candidate: str) -> str:
     """A URL cut out of running text, exactly as written: non-ASCII characters and brackets it
     opens itself (``…/某标题（图）-123456.html``) stay; a closing bracket it never opened, and
     sentence punctuation after it, belong to the text around it."""
+    if not _BRACKETS.search(candidate):  # nearly every URL: nothing to balance
+        return candidate.rstrip(_URL_TRAILING)
     depth: dict[str, int] = {}
     for i, ch in enumerate(candidate):
         if ch in "(（[【{":
