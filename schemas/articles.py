@@ -44,7 +44,7 @@ COLUMNS: tuple[tuple[pa.Field, str], ...] = (
     (pa.field("rules_fired", _STRINGS, nullable=False), "cleaning rules that changed this record (provenance)"),
     (pa.field("quality_flags", _STRINGS, nullable=False),
      "empty_text, short_text, no_date, date_out_of_range, no_title, no_url, no_publisher, mostly_non_cjk, "
-     "fallback_extractor"),
+     "fallback_extractor, publisher_from_domain"),
     (pa.field("language", pa.string()), "zh-Hans, zh-Hant, en, ja, ko or und (by script)"),
     (pa.field("duplicate_of", pa.string()),
      "doc_id of the canonical record this one duplicates (exact or near); null on canonical records"),

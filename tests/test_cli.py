@@ -40,5 +40,5 @@ def test_inspect_shows_removed_blocks_and_record(dev_dir: Path) -> None:
     p = run_cli("inspect", str(dev_dir / "seeds/004_77a5095b54502230.txt"))
     assert p.returncode == 0
     assert "layout:   mirror" in p.stdout and "site:     ntdtv" in p.stdout
-    assert "[dateline] 【新唐人北京时间2023年04月25日讯】" in p.stdout
+    assert "[dateline:ntdtv] 【新唐人北京时间2023年04月25日讯】" in p.stdout  # the table that knew it
     assert '"publisher": "新唐人"' in p.stdout

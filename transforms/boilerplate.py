@@ -20,8 +20,9 @@ from re import _constants as _sre
 from re import _parser as _sre_parse
 
 from transforms.credits import parse_credit
+from transforms.general_rules import GeneralRules, NamedPattern, general_rules
 from transforms.html_blocks import Block
-from transforms.metadata import merge_unique
+from transforms.metadata import merge_unique, split_names
 from transforms.sites import publisher_aliases
 from transforms.text import normalize_inline
 
@@ -145,7 +146,7 @@ DISCLAIMER = _R(r"^[(（]?(?:本|此|以上)?(?:文章?|视频|視頻|节目|節
 _URL = r"(?:https?:)?(?://)?(?!pic\.twitter\.com|t\.co/)(?:[A-Za-z0-9-]+\.)+(?:com|org|net|tv|tw|hk|io|me|ly|gl|co|cc|info|au)(?:[/?#][^\s，。；！？）)]*)?[。.]?"
 # (name, pattern, applies to blocks of any length?)
 DROP_BLOCK_RULES: tuple[tuple[str, re.Pattern[str], bool], ...] = (
-    ("share_footer", _R(r"^手机上长按并复制|分享本文章|^https?://\S+$"), True),
+    ("share_footer", _R(r"分享本文章|^https?://\S+$"), True),
     ("original_link", _R(r"^原文(?:地址|链接|網址)[^：:]{0,12}[：:]"), True),
     ("circumvention", _R(r"翻[墙牆](?:教程|软件|軟體|软体|必看|工具|方法|浏览|瀏覽|访问|訪問)|(?:免|一键|一鍵)翻[墙牆]|网站代理[：:]|無界瀏覽|无界浏览|自由门|自由門|动态网|動態網"), False),
     ("video_promo", _R(r"^(?:点击|點擊)?(?:观看|觀看)(?:完整)?(?:视频|視頻)|^(?:视频|視頻)(?:来源|來源)[：:]|^【?(?:视频|視頻)】?$|^(?:音频|音頻)[：:]?$"), False),
@@ -154,10 +155,9 @@ DROP_BLOCK_RULES: tuple[tuple[str, re.Pattern[str], bool], ...] = (
     ("appeal", _R(r"【诚征荣誉会员】|荣誉会员|榮譽會員|^欢迎(?:订阅|訂閱|关注|關注)|(?:订阅|訂閱)[^。]{0,16}(?:频道|頻道|电子报|電子報)|(?:捐款|捐助|赞助|贊助)(?:我们|我們|本台|本站)"), False),
     ("disclaimer", DISCLAIMER, True),
     ("copyright_notice", _R(r"转载请注明|轉載請註明|版权所有|版權所有|不得转载|不得轉載|未经[^。]{0,16}(?:许可|允许|授权|同意)[^。]{0,8}转载"), False),
-    ("standards_badge", _R(r"^(?:我们的标准|我們的標準)|^The Epoch Times Standards", re.I), False),
+    ("standards_badge", _R(r"^(?:我们的标准|我們的標準)"), False),
     ("full_text_elsewhere", _R(r"^[(（]?(?:文章)?全文(?:请|請)(?:见|見|看|点击|點擊)|^[(（]?(?:请|請)?(?:点击|點擊)(?:此处|這裡|这里)?(?:阅读|閱讀)全文"), False),
     ("related_reading", _R(r"^(?:相关|相關|延伸|推荐|推薦)(?:阅读|閱讀|文章|新闻|新聞|链接|連結)[：:]?|^(?:相关|相關|延伸|推荐|推薦)(?:报导|報導|报道|報道|专题|專題|视频|視頻|影片)[：:]|^[(（－\-—\s]*(?:点阅|點閱)"), False),
-    ("stock_widget", _R(r"^K图\s*\S+$|EM_StockImg"), True),
     # "大纪元YouTube直播：https://…", "新唐人脸书：facebook.com/…", "希望之声读者购书优惠https://goo.gl/…", a bare host.
     ("channel_link", _R(r"^(?:[^。！？!?，,、\[\]“”\"《》()（）]{1,24}[：:]\s*|[^。！？!?]{0,30}(?:优惠|優惠|订阅|訂閱|支持|捐款|捐助|下载|下載)[：:]?\s*)?" + _URL + r"$", re.I), False),
     ("promo", _R(r"^【支持】|(?:点赞|點讚|點贊)[^。]{0,12}(?:订阅|訂閱)|(?:订阅|訂閱)[^。]{0,12}(?:点赞|點讚|转发|轉發|分享)|小[铃鈴][铛鐺]|(?:收看|观看|觀看)(?:方式|方法)】?[：:]?$|^[【\[]?(?:LIVE)?(?:直播)?(?:收看|观看|觀看)(?:方式|方法)"), False),
@@ -219,19 +219,79 @@ _EMPHASIS = _R(r"\*\*")
 _MD_LINK = _R(r"!?\[[^\]\n]{0,200}\]\([^)\s]{1,500}\)")
 _MD_RULE_OR_HEADING = _R(r"^(?:#{1,6}\s+\S.{0,30}|#{1,6}|[-=*_]{3,})$")
 _SOURCE = _R(r"^[(（]?\s*(?:文章|新闻|新聞|稿件)?(?:来源|來源|出处|出處)\s*[：:]\s*(?P<src>[^()（）]{1,40}?)\s*[)）]?$")
+# An explicit article-source line ("文章来源：X", "稿件来源：X"), dropped wherever it stands; a bare
+# "来源：" mid-text may be a chart's data source, and is only peeled off the end.
+_ARTICLE_SOURCE = _R(r"^[(（]?\s*(?:文章|新闻|新聞|稿件)(?:来源|來源|出处|出處)\s*[：:]")
+# The opening half of a source line whose outlet a link carried into the next block.
+_SOURCE_OPEN = _R(r"^[(（]?\s*(?:文章|新闻|新聞|稿件)?(?:来源|來源|出处|出處)\s*[：:]\s*$")
 _PAREN_TAIL = _R(r"[(（](?P<inner>[^（）()]{2,90})[)）]\s*$")
 # One level of nesting: "（英文大纪元记者杨杰凯（Jan Jekielek）采访报导／秋生编译）", "（（本台记者林秀宜采访报导））".
+# A byline in lenticular brackets before the first sentence: "【北岸日报记者 周明】" (only when it parses as a credit).
+_LENTICULAR_HEAD = _R(r"^【(?P<inner>[^【】]{2,40})】\s*")
 _PAREN_HEAD = _R(r"^[(（](?P<inner>(?:[^（）()]|[(（][^（）()]{1,40}[)）]){1,90})[)）]\s*")
-_GENERIC_DATELINE = _R(
-    r"^【[^】]{0,24}?(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日[^】]{0,12}】\s*"
-)
-_WIRE_DATELINE = _R(
-    r"^(?:路透|美联社|美聯社|法新社|中央社|彭博社?|新华社|新華社|美国之音|美國之音)(?:社)?[\u4e00-\u9fff]{0,10}?"
-    r"(?:(?P<y>\d{4})年)?(?P<m>\d{1,2})月(?P<d>\d{1,2})日(?:电|電)?\s*[-－—–]+\s*"
-)
-_PLACE_DATELINE = _R(r"^[\u4e00-\u9fff]{2,6}\s+[—–－]{1,2}\s*")
-GENERIC_DATELINES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("", _GENERIC_DATELINE), ("", _WIRE_DATELINE), ("", _PLACE_DATELINE))
+
+
+def general_datelines() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """The general table's datelines and timestamp lines, as (rule name, pattern), most specific first."""
+    g = general_rules()
+    return _named_datelines(g)
+
+
+@lru_cache(maxsize=4)
+def _named_datelines(g: GeneralRules) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple((d.name, d.pattern) for d in (*g.datelines, *g.timestamp_lines))
+
+
+@lru_cache(maxsize=4)
+def _edge_rules(g: GeneralRules) -> tuple[AnyOf, tuple[NamedPattern, ...]]:
+    return AnyOf(tuple(r.pattern for r in g.edge_blocks)), g.edge_blocks
+
+
+def _edge_rule(text: str) -> str | None:
+    """The general table's post-meta rule (byline-and-date line, word count, tag list) matching a block at an end."""
+    if len(text) > SHORT_BLOCK:
+        return None
+    maybe, rules = _edge_rules(general_rules())
+    return next((r.name for r in rules if r.pattern.search(text)), None) if maybe.search(text) else None
+
+
+def _take_info_line(text: str, f: BlockFindings) -> bool:
+    """A CMS info line (``2021-03-05 09:30 来源：某报 作者：某某``): its parts become metadata; False if it is not one."""
+    rule = general_rules().info_line
+    text = text.strip()
+    if len(text) > 120 or not rule.label.search(text):
+        return False
+    labels = list(rule.label.finditer(text))
+    rest = [text[:labels[0].start()]]
+    found: dict[str, list[str]] = {"source": [], "author": [], "editor": []}
+    for i, m in enumerate(labels):
+        end = labels[i + 1].start() if i + 1 < len(labels) else len(text)
+        value, _, after = text[m.end():end].strip().partition(" ")
+        if not value:
+            return False
+        found[rule.kinds[m.group("label")]].append(value.strip("|｜/"))
+        rest.append(after)
+    leftover = rule.furniture.sub(" ", " ".join(rest)).strip()
+    stamp = rule.timestamp.fullmatch(leftover) if leftover else None
+    if leftover and stamp is None:
+        return False
+    if stamp is None and len(labels) < 3:  # without a clock reading only a line of three labelled parts
+        return False
+    if stamp is not None and f.dateline is None:
+        f.dateline = stamp
+    f.sources = merge_unique(f.sources, found["source"])
+    f.authors = merge_unique(f.authors, [n for v in found["author"] for n in split_names(v)])
+    f.editors = merge_unique(f.editors, [n for v in found["editor"] for n in split_names(v)])
+    f.fire(rule.name, text)
+    return True
+
+
+@lru_cache(maxsize=4)
+def _general_drop(g: GeneralRules) -> tuple[AnyOf, AnyOf, tuple[NamedPattern, ...]]:
+    """Prefilters for the general table's block rules (any length / short only) and a site widget's leftovers."""
+    rules = (*g.drop_blocks, *(NamedPattern("stock_widget", p, False) for p in g.widget_leftovers))
+    return (AnyOf(tuple(r.pattern for r in rules if not r.short)), AnyOf(tuple(r.pattern for r in rules)), rules)
+
 
 _MAYBE_SHORT_RULE = literal_prefilter(tuple(p for _, p, _ in DROP_BLOCK_RULES))
 _MAYBE_ANY_LENGTH_RULE = literal_prefilter(tuple(p for _, p, any_length in DROP_BLOCK_RULES if any_length))
@@ -249,6 +309,8 @@ class BlockFindings:
     sources: list[str] = field(default_factory=list)
     dateline: re.Match[str] | None = None
     dateline_site: str | None = None
+    dateline_outlet: str | None = None  # the outlet a general bracketed dateline names
+    credit_outlets: list[str] = field(default_factory=list)  # outlets bylines name before their reporters
     rules_fired: list[str] = field(default_factory=list)
     removed: list[tuple[str, str]] = field(default_factory=list)
 
@@ -265,6 +327,7 @@ class BlockFindings:
         self.authors = merge_unique(self.authors, c.authors)
         self.editors = merge_unique(self.editors, c.editors)
         self.sources = merge_unique(self.sources, c.sources)
+        self.credit_outlets = merge_unique(self.credit_outlets, c.outlets)
         return True
 
     def take_source(self, text: str) -> bool:
@@ -273,12 +336,18 @@ class BlockFindings:
         src = m.group("src").strip() if m else None
         if src is None:
             bare = re.fullmatch(r"[(（]\s*(?P<src>[^()（）]{1,20}?)\s*[)）]", text)
-            if bare and bare.group("src") in publisher_aliases():
+            if bare and (bare.group("src") in publisher_aliases() or _named_like_an_outlet(bare.group("src"))):
                 src = bare.group("src")
         if src is None:
             return False
         self.sources = merge_unique(self.sources, [src])
         return True
+
+
+def _named_like_an_outlet(name: str) -> bool:
+    """"某某日报", "某某之音": a name with an outlet's ending (the general table's ``outlet_suffixes``)."""
+    return 3 <= len(name) <= 12 and bool(re.fullmatch(r"[\u4e00-\u9fff·]+", name)) \
+        and name.endswith(general_rules().outlet_suffixes)
 
 
 def apply_block_rules(blocks: list[Block], title: str | None, site_drop: tuple[re.Pattern[str], ...],
@@ -287,6 +356,7 @@ def apply_block_rules(blocks: list[Block], title: str | None, site_drop: tuple[r
     """Drop boilerplate blocks and peel datelines and credits off the ends."""
     f = BlockFindings()
     site_rules, site_short_rules = AnyOf(site_drop), AnyOf(site_drop_short)
+    general = _general_drop(general_rules())
     kept: list[Block] = []
     credit_at: int | None = None
     credits: list[Block] = []
@@ -301,11 +371,14 @@ def apply_block_rules(blocks: list[Block], title: str | None, site_drop: tuple[r
             b.map_spaced(_without_tag_residue)
         if not b.text:
             continue
-        rule = _drop_rule(b, site_rules, site_short_rules, datelines)
+        rule = _drop_rule(b, site_rules, site_short_rules, datelines, general)
         if rule:
             f.fire(rule, b.text)
             if rule in _PROMO_RULES:
                 _drop_promo_labels(kept, f)
+            continue
+        if len(b.text) <= 60 and _ARTICLE_SOURCE.match(b.text) and f.take_source(b.text):
+            f.fire("source_line", b.text)  # "文章来源：X" is never story, wherever it stands
             continue
         if len(b.text) <= 90 and _EDITOR_CREDIT.search(b.text) and parse_credit(b.spaced) is not None:
             # An editors' credit is never story, wherever the page put it (a repeated one mid-page too);
@@ -347,7 +420,8 @@ def _drop_promo_labels(kept: list[Block], f: BlockFindings) -> None:
 
 
 def _drop_rule(b: Block, site_drop: AnyOf, site_drop_short: AnyOf,
-               datelines: tuple[tuple[str, re.Pattern[str]], ...] = ()) -> str | None:
+               datelines: tuple[tuple[str, re.Pattern[str]], ...] = (),
+               general: tuple[AnyOf, AnyOf, tuple[NamedPattern, ...]] | None = None) -> str | None:
     text = b.text
     short = len(text) <= SHORT_BLOCK
     if (_MAYBE_SHORT_RULE if short else _MAYBE_ANY_LENGTH_RULE)(text):
@@ -356,6 +430,9 @@ def _drop_rule(b: Block, site_drop: AnyOf, site_drop_short: AnyOf,
                 return name
     if site_drop.search(text) or (short and site_drop_short.search(text)):
         return "site_block"
+    any_length, short_rules, rules = general or _general_drop(general_rules())
+    if (any_length if not short else short_rules).search(text):
+        return next(r.name for r in rules if (short or not r.short) and r.pattern.search(text))
     if short and b.link_share >= 0.95:
         return "link_block"
     if _markdown_nav(text):
@@ -381,7 +458,7 @@ def _markdown_nav(text: str) -> bool:
 
 def _is_dateline_or_byline(b: Block, datelines: tuple[tuple[str, re.Pattern[str]], ...]) -> bool:
     """``【希望之声2020年9月26日】（本台记者…报导）`` right under the lead image is not its caption."""
-    if any(p.match(b.text) for _, p in (*datelines, *GENERIC_DATELINES[:2])):
+    if any(p.match(b.text) for _, p in (*datelines, *general_datelines())):
         return True
     return parse_credit(b.spaced) is not None
 
@@ -395,9 +472,16 @@ def _looks_like_caption(b: Block) -> bool:
     return (b.centered or b.with_image) and not re.search(r"[。！？!?]”?$", text)
 
 
+def _leading_datelines(datelines: tuple[tuple[str, re.Pattern[str]], ...]
+                       ) -> tuple[tuple[str, tuple[str | None, re.Pattern[str]]], ...]:
+    """The site's datelines (rule ``dateline:<key>``), then the general ones (rule by their name)."""
+    return (*((f"dateline:{k}", (k, p)) for k, p in datelines), *((n, (None, p)) for n, p in general_datelines()))
+
+
 def _strip_leading(blocks: list[Block], title: str | None, f: BlockFindings,
                    datelines: tuple[tuple[str, re.Pattern[str]], ...]) -> list[Block]:
     norm_title = re.sub(r"\s+", "", title or "")
+    leading = _leading_datelines(datelines)
     while blocks:
         b = blocks[0]
         if norm_title and _same_title(b.text, norm_title, len(blocks) > 1):
@@ -408,19 +492,28 @@ def _strip_leading(blocks: list[Block], title: str | None, f: BlockFindings,
             f.fire("leading_byline", b.text)
             blocks.pop(0)
             continue
+        edge = _edge_rule(b.text)
+        if edge:
+            f.fire(edge, b.text)
+            blocks.pop(0)
+            continue
+        if _take_info_line(b.spaced, f):
+            blocks.pop(0)
+            continue
         changed = False
-        for site_key, p in (*datelines, *GENERIC_DATELINES):
+        for rule, (site_key, p) in leading:
             m = p.match(b.text)
             if m and m.end() > 0:
                 if f.dateline is None and m.groupdict().get("m"):
                     f.dateline, f.dateline_site = m, site_key
-                f.fire("dateline", m.group(0))
+                    f.dateline_outlet = (m.groupdict().get("outlet") or "").strip() or None
+                f.fire(rule, m.group(0))
                 b.text = b.text[m.end():].lstrip()
                 b.spaced = b.spaced[_offset(b.spaced, m.group(0)):].lstrip()
                 changed = True
                 break
-        m = _PAREN_HEAD.match(b.text)
-        if m and (f.take_credit(m.group(0)) or (len(m.group("inner")) <= 30 and (
+        m = _PAREN_HEAD.match(b.text) or _LENTICULAR_HEAD.match(b.text)
+        if m and (f.take_credit(m.group(0) if m.re is _PAREN_HEAD else m.group("inner")) or (len(m.group("inner")) <= 30 and (
                 _TEAM_CREDIT.fullmatch(m.group(0).strip()) or _LEADING_REPRINT.fullmatch(m.group(0).strip())))):
             f.fire("leading_byline", m.group(0))
             b.text = b.text[m.end():].lstrip()
@@ -499,6 +592,11 @@ def _strip_trailing(blocks: list[Block], f: BlockFindings) -> list[Block]:
             f.fire("credit_line", b.text)
             blocks.pop()
             continue
+        edge = _edge_rule(b.text)
+        if edge:
+            f.fire(edge, b.text)
+            blocks.pop()
+            continue
         if len(b.text) <= 40 and _TEAM_CREDIT.match(b.text):
             f.fire("credit_line", b.text)
             blocks.pop()
@@ -514,6 +612,12 @@ def _strip_trailing(blocks: list[Block], f: BlockFindings) -> list[Block]:
         if _reprint_line(b, f):
             f.fire("source_line", b.text)
             blocks.pop()
+            continue
+        if len(blocks) >= 2 and _SOURCE_OPEN.search(blocks[-2].text) and len(blocks[-1].text) <= 40 \
+                and f.take_source(blocks[-2].text + blocks[-1].text):
+            # A source line that inline links split in two: "（来源：" | "某某日报）".
+            f.fire("source_line", blocks[-2].text + blocks[-1].text)
+            del blocks[-2:]
             continue
         m = _PAREN_TAIL.search(b.text)
         if m and m.start() > 0 and (f.take_credit(m.group(0)) or f.take_source(m.group(0))):

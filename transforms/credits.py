@@ -1,7 +1,7 @@
 """Bylines and credit lines: tell them apart from prose, and read the names.
 
 A credit is a short run of role words and names (``记者：经纬 责编：何平``,
-``新唐人记者顾帆综合报导/责任编辑：东野``, ``自由亚洲电台记者 夏小华 台北报导
+``某台记者顾帆综合报导/责任编辑：东野``, ``某某电台记者 夏小华 台北报导
 责编 许书婷 申铧 网编 瑞哲``). It is parsed token by token; anything that is
 neither a role, a name nor a reporting place makes the block prose, so an
 interview line such as ``记者：为什么…`` is never mistaken for a credit.
@@ -12,7 +12,11 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-EDITOR_ROLES = ("责任编辑", "責任編輯", "责编", "責編", "网编", "網編", "编辑", "編輯", "审校", "審校", "后制", "後製",
+from transforms import sites
+from transforms.general_rules import general_rules
+
+EDITOR_ROLES = ("责任编辑", "責任編輯", "责编", "責編", "网编", "網編", "编辑", "編輯", "审校", "審校", "审核", "審核", "终审", "終審",
+                "后制", "後製",
                 "编审", "編審", "校对", "校對", "制作", "製作", "剪辑", "剪輯")
 AUTHOR_ROLES = ("特约记者", "特約記者", "记者", "記者", "采访", "採訪", "编译", "編譯", "文字整理", "图文整理", "圖文整理", "整理",
                 "撰稿", "撰文", "作者", "文", "口述", "撰稿人", "通讯员", "通訊員", "报导", "報導", "报道", "報道", "摄影", "攝影",
@@ -35,19 +39,35 @@ PLACES = (
 )
 # A US state or province after a four-character token: 文興賓州报导 -> 文興.
 _STATE = re.compile(r"(?<=^[\u4e00-\u9fff]{2})[\u4e00-\u9fff]{1,2}州$")
-_OUTLETS = (r"本台|本报|本報|本网|本網|大纪元|大紀元|新唐人(?:电视台|電視台)?|希望之声|希望之聲|看中国|看中國|"
-            r"美国之音|美國之音|自由亚洲电台|自由亞洲電台|法广|法廣|德国之声|德國之聲|BBC|美联社|路透社?|中央社")
-# An outlet named alone before the reporter: "自由亚洲电台 柳泉报道".
-_OUTLET_ALONE = re.compile(r"^(?:" + _OUTLETS + r")(?:国际广播电台|國際廣播電台)?$")
-_OUTLET_PREFIX = re.compile(
-    r"^(?:[\u4e00-\u9fff]{0,4}?)(?:" + _OUTLETS + r")?"
-    # "希望之声国际广播电台记者", "英文大纪元资深记者", "大纪元英文记者", "本台制作人", "专栏作家"
-    r"(?:国际广播电台|國際廣播電台|电视台|電視台|[\u4e00-\u9fff]{0,2}(?:新闻中心|新聞中心))?(?:英文|中文|资深|資深|香港|台湾|台灣|美国|美國|加拿大|澳洲)?"
-    r"(?:特约|特約|实习|實習|驻[\u4e00-\u9fff]{1,4})?"
-    r"(?:记者|記者|撰稿人|通讯员|通訊員|制作人|製作人|评论员|評論員|专栏作家|專欄作家)"
-)
+
+
+@dataclass(frozen=True)
+class _OutletPatterns:
+    """Credit patterns that name outlets: built from the general table and the loaded site tables."""
+
+    alone: re.Pattern[str]
+    prefix: re.Pattern[str]
+
+
+@lru_cache(maxsize=1)
+def _outlet_patterns() -> _OutletPatterns:
+    g = general_rules()
+    names = "|".join(re.escape(n) for n in g.outlet_names if re.fullmatch(r"[\w·]{2,20}", n))
+    suffixes = "|".join(re.escape(s) for s in g.outlet_suffixes)
+    # An outlet named alone before the reporter: "某某电台 李明报道", a known name or a name with an outlet's ending.
+    alone = re.compile(rf"^(?:(?:{names})(?:{suffixes})?|[\u4e00-\u9fff]{{1,8}}(?:{suffixes}))$")
+    prefix = re.compile(
+        rf"^(?P<outlet>[\u4e00-\u9fff]{{0,8}}?(?:{names})?"
+        # "某某国际广播电台记者", "英文某报资深记者", "某报英文记者", "本台制作人", "专栏作家"
+        r"(?:国际广播电台|國際廣播電台|电视台|電視台|[\u4e00-\u9fff]{0,2}(?:新闻中心|新聞中心))?)(?:英文|中文|资深|資深|香港|台湾|台灣|美国|美國|加拿大|澳洲)?"
+        r"(?:特约|特約|实习|實習|驻[\u4e00-\u9fff]{1,4})?"
+        r"(?:记者站|記者站|记者|記者|撰稿人|通讯员|通訊員|制作人|製作人|评论员|評論員|专栏作家|專欄作家)"
+    )
+    return _OutletPatterns(alone, prefix)
+
+
 _SOURCE_PART = re.compile(r"^(?:转自|轉自|转载自|轉載自|转|轉|来源|來源|文章来源|文章來源)[：:]?(?P<src>.{1,20})$")
-_CREDIT_MARK = re.compile(r"作者|记者|記者|编辑|編輯|责编|責編|网编|網編|报导|報導|报道|報道|编译|編譯|审校|審校|后制|後製|撰稿|采访|採訪|整理|撰文|摄影|攝影|制作人|製作人|评论|評論|综述|綜述|译者|譯者|翻译|翻譯")
+_CREDIT_MARK = re.compile(r"作者|文\s*[／/:：]|记者|記者|编辑|編輯|责编|責編|网编|網編|报导|報導|报道|報道|编译|編譯|审校|審校|后制|後製|撰稿|采访|採訪|整理|撰文|摄影|攝影|制作人|製作人|评论|評論|综述|綜述|译者|譯者|翻译|翻譯")
 _NAME_OK = re.compile(r"^(?:[\u4e00-\u9fff·]{2,4}|[\u4e00-\u9fff]{1,6}[·‧・][\u4e00-\u9fff·‧・]{1,10}"
                       r"|[A-Za-z][A-Za-z.\-']*(?: [A-Za-z][A-Za-z.\-']*){0,3})$")
 # A Latin name keeps its spaces while a credit is split into tokens: "Emel Akan", "Walter E. Williams".
@@ -83,6 +103,7 @@ class Credits:
     authors: list[str] = field(default_factory=list)
     editors: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    outlets: list[str] = field(default_factory=list)  # outlets a byline names before the reporter
 
 
 # Where each place first stands in PLACES, and the lengths places have: the place a name
@@ -135,11 +156,11 @@ def parse_credit(text: str) -> Credits | None:
     if not _CREDIT_MARK.search(text):  # s below is a part of text: prose without a role word, the common case
         return None
     found = (_remembered_credit if len(text) <= _REMEMBER_MAX else _parse_credit)(text)
-    return Credits(list(found[0]), list(found[1]), list(found[2])) if found else None
+    return Credits(list(found[0]), list(found[1]), list(found[2]), list(found[3])) if found else None
 
 
-def _parse_credit(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] | None:
-    """:func:`parse_credit` as (authors, editors, sources)."""
+def _parse_credit(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]] | None:
+    """:func:`parse_credit` as (authors, editors, sources, outlets)."""
     s = _TRAILING_JUNK.sub("", text.strip()).rstrip("。.")  # "责任编辑：张宪义 @*#"
     m = _BRACKETED.fullmatch(s)
     if m:
@@ -166,7 +187,9 @@ def _parse_credit(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[st
         ok, role = _parse_part(part, out, role, glued_ok)
         if not ok:
             return None
-    return (tuple(out.authors), tuple(out.editors), tuple(out.sources)) if (out.authors or out.editors) else None
+    if not (out.authors or out.editors):
+        return None
+    return tuple(out.authors), tuple(out.editors), tuple(out.sources), tuple(out.outlets)
 
 
 # The same lines come back again and again: a block is read as a credit at each
@@ -175,22 +198,30 @@ def _parse_credit(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[st
 # only, so that the memory held stays small; a credit is at most 90 characters anyway.
 _REMEMBER_MAX = 200
 _remembered_credit = lru_cache(maxsize=16384)(_parse_credit)
+# The outlet names come from the tables: a change of tables forgets both.
+sites.on_reload(_outlet_patterns.cache_clear)
+sites.on_reload(_remembered_credit.cache_clear)
 
 
 def _parse_part(part: str, out: Credits, role: list[str] | None,
                 glued_ok: bool = False) -> tuple[bool, list[str] | None]:
     """Parse one ``/``-separated part; a role with no name carries over (``编辑/周玉林``)."""
+    named_here = False
     for token in _SPLIT.split(re.sub(r"[：:]", " ", part)):
         if not token:
             continue
-        m = _OUTLET_PREFIX.match(token)
+        outlets = _outlet_patterns()
+        m = outlets.prefix.match(token)
         if m:
+            if m.group("outlet"):
+                out.outlets.append(m.group("outlet"))
             role, token = out.authors, token[m.end():]
-            while (m := _OUTLET_PREFIX.match(token)) and m.end() < len(token):  # "大纪元记者特约记者柯婷婷"
+            while (m := outlets.prefix.match(token)) and m.end() < len(token):  # "某报记者特约记者李明"
                 token = token[m.end():]
             if not token:
                 continue
-        elif _OUTLET_ALONE.match(token):
+        elif outlets.alone.match(token):
+            out.outlets.append(token)
             role = out.authors
             continue
         else:
@@ -210,11 +241,37 @@ def _parse_part(part: str, out: Credits, role: list[str] | None,
         if _TRAILING_ROLE.fullmatch(token) or _strip_place(_TRAILING_ROLE.sub("", token)) in PLACES \
                 or _TRAILING_ROLE.sub("", token) in PLACES:
             continue  # "台北报导", "综合报导": a place or a verb, not a person
+        reported = bool(_REPORTED.search(token))
+        if reported and named_here and _unknown_place(_TRAILING_ROLE.sub("", token)):
+            continue  # "记者 周明 海港城报导": the place the named reporter filed from
         name = _clean_name(token)
+        if name and reported:
+            name = _name_before_place(name)
         names = [name] if name else (_glued_names(token) if glued_ok else None)
         if names is None:
             return False, None
         for name in names:
+            named_here = True
             if name not in role:
                 role.append(name)
     return True, role
+
+
+_REPORTED = re.compile(r"(?:报导|報導|报道|報道)$")
+# A place name by its ending: a city, county, state, island, port ("海港城", "北城", "杭州", "南岛").
+_PLACE_LIKE = re.compile(r"[\u4e00-\u9fff]{1,5}[城市州县縣镇鎮区區岛島港湾灣村郡省堡]")
+_COMPOUND_SURNAMES = ("欧阳", "歐陽", "司马", "司馬", "上官", "诸葛", "諸葛", "东方", "東方", "皇甫", "尉迟", "尉遲", "公孙", "公孫",
+                      "慕容", "令狐", "长孙", "長孫", "宇文", "司徒", "夏侯", "端木", "西门", "西門", "南宫", "南宮")
+
+
+def _unknown_place(token: str) -> bool:
+    """A reporting place no table lists, after the reporter's name: Han, and not a name's surname."""
+    return 2 <= len(token) <= 6 and bool(_PLACE_LIKE.fullmatch(token)) and token[0] not in SURNAMES
+
+
+def _name_before_place(name: str) -> str:
+    """"王芳北城" (报导): a two- or three-character name glued to a place no table lists."""
+    if not 4 <= len(name) <= 6 or name[0] not in SURNAMES or name.startswith(_COMPOUND_SURNAMES):
+        return name
+    head, place = (name[:2], name[2:]) if len(name) == 4 else (name[:3], name[3:])
+    return head if _PLACE_LIKE.fullmatch(place) else name

@@ -19,6 +19,7 @@ from functools import lru_cache
 import lxml.html
 from lxml import etree
 
+from transforms.general_rules import general_rules
 from transforms.records import Image
 from transforms.text import normalize_inline, visible_text
 
@@ -41,8 +42,6 @@ _CENTER_STYLE = re.compile(r"text-align\s*:\s*center", re.I)
 _AD_HINT = re.compile(r"(?:^|[\s_-])(?:ad|ads|advert|advertisement|adsbygoogle|single_ad|ad_embed|sponsor|banner)(?:$|[\s_-])", re.I)
 _CAPTION_HINT = re.compile(r"caption|wp-caption|img-desc|pic-desc|photo-desc", re.I)
 _CAPTION_TAGS = frozenset({"div", "span", "p", "small"})
-# Images that are not article images: QR codes of the mirror, pixels, chart widgets, icons.
-_NOT_ARTICLE_IMAGE = re.compile(r"\.md\.png$|icon-zoom|GetPic\.aspx|klinepic|/pixel|spacer\.gif|blank\.gif|qrcode|/icons?/", re.I)
 _FILENAME_ALT = re.compile(r"^(?:image|img|pic|photo)?[\w.-]*\.(?:png|jpe?g|gif|webp)$|^(?:image|img|pic)$", re.I)
 
 # Elements without content, and elements whose content is raw text (never markup).
@@ -362,7 +361,7 @@ def prune(root: etree._Element, site_xpaths: Iterable[str], trace: list[tuple[st
             src = (el.get("src") or el.get("data-src") or "").strip()
             if _is_pixel(el):
                 doomed.append((el, "tracking_pixel"))
-            elif not src or _NOT_ARTICLE_IMAGE.search(src):
+            elif not src or general_rules().not_article_images.search(src):
                 doomed.append((el, "widget_image"))
             else:
                 alt = (el.get("alt") or el.get("title") or "").strip()

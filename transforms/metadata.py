@@ -1,7 +1,8 @@
 """Metadata helpers: timestamps, URL dates, tickers, people lists.
 
-Times without an offset are China time (UTC+08:00) for these outlets; every
-value leaves here timezone-aware and is converted to UTC by the pipeline.
+Times without an offset are in the general table's default zone (China time,
+UTC+08:00, for these corpora); every value leaves here timezone-aware and is
+converted to UTC by the pipeline.
 """
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 
-CHINA_TZ = dt.timezone(dt.timedelta(hours=8))
+from transforms.general_rules import Widget, default_tz, numeral
+
+DEFAULT_TZ = default_tz()
 # Plausible publication window: anything outside is damage, not a date.
 MIN_YEAR, MAX_YEAR = 1990, 2100
 
@@ -22,7 +25,7 @@ _ISO_LIKE = re.compile(
 
 
 def make_datetime(y: int, m: int, d: int, hh: int = 0, mm: int = 0, ss: int = 0,
-                  tz: dt.tzinfo = CHINA_TZ, two_digit_year: bool = False) -> dt.datetime | None:
+                  tz: dt.tzinfo = DEFAULT_TZ, two_digit_year: bool = False) -> dt.datetime | None:
     """A validated aware datetime, or None for impossible or implausible values.
 
     Only a year *written* with two digits (``/gb/20/8/31/``) is read as 19xx/20xx;
@@ -41,7 +44,7 @@ def make_datetime(y: int, m: int, d: int, hh: int = 0, mm: int = 0, ss: int = 0,
 def _tz(text: str | None) -> dt.tzinfo | None:
     """The zone a timestamp names (China time when it names none); None for an impossible offset."""
     if not text:
-        return CHINA_TZ
+        return DEFAULT_TZ
     if text.upper() in ("Z", "UTC", "GMT"):
         return dt.timezone.utc
     sign = -1 if text[0] == "-" else 1
@@ -70,14 +73,26 @@ def parse_datetime(text: str | None) -> dt.datetime | None:
                          int(g["S"] or 0), tz)
 
 
+_DATE_GROUPS = frozenset("ymdHMS")
+
+
 def date_from_match(m: re.Match[str], default_year: int | None = None) -> dt.datetime | None:
-    """Build a datetime from a regex match with named groups y m d [H M S]."""
-    g = {k: v for k, v in m.groupdict().items() if v}
-    year = int(g["y"]) if "y" in g else default_year
+    """Build a datetime from a regex match with named groups y m d [H M S].
+
+    The numerals may be ASCII, full-width or Chinese (``二〇二〇年九月九日``).
+    """
+    g: dict[str, int] = {}
+    for k, v in m.groupdict().items():
+        if v and k in _DATE_GROUPS:
+            n = numeral(v)
+            if n is None:
+                return None
+            g[k] = n
+    year = g.get("y", default_year)
     if year is None or "m" not in g or "d" not in g:
         return None
-    return make_datetime(year, int(g["m"]), int(g["d"]), int(g.get("H", 0)), int(g.get("M", 0)), int(g.get("S", 0)),
-                         two_digit_year=len(g.get("y", "")) <= 2 and "y" in g)
+    return make_datetime(year, g["m"], g["d"], g.get("H", 0), g.get("M", 0), g.get("S", 0),
+                         two_digit_year="y" in g and len(m.group("y").strip()) <= 2)
 
 
 def date_from_url(url: str | None, patterns: Iterable[re.Pattern[str]]) -> dt.datetime | None:
@@ -92,28 +107,40 @@ def date_from_url(url: str | None, patterns: Iterable[re.Pattern[str]]) -> dt.da
     return None
 
 
-# Generic URL date shapes for outlets without a rule: /2020/08/23/, /20200823/, /2020-08-23/
-GENERIC_URL_DATES: tuple[re.Pattern[str], ...] = (
-    re.compile(r"/(?P<y>(?:19|20)\d{2})[/-](?P<m>[01]?\d)[/-](?P<d>[0-3]?\d)(?:/|\b)"),
-    re.compile(r"/(?P<y>(?:19|20)\d{2})(?P<m>[01]\d)(?P<d>[0-3]\d)(?:/|\b)"),
-)
-
-# Stock widgets name a market by Eastmoney's numeric prefix: 1.601169 -> 601169.SH.
-_MARKETS = {"0": "SZ", "1": "SH", "116": "HK", "105": "US", "106": "US", "107": "US", "128": "HK", "153": "US"}
-_WIDGET_CODE = re.compile(r"""(?:nid=|unify/r/)(?P<market>\d{1,3})\.(?P<code>[0-9A-Za-z_.]+?)(?=[&"'\s|<]|$)""")
-_DATA_CODE = re.compile(r"""data-code=["'](?P<code>[0-9A-Za-z_]+)\|(?P<market>\d{1,3})\|""")
-
-
-def tickers_from_widget(html: str) -> list[str]:
-    """Stock codes named by an Eastmoney stock widget, as ``CODE.MARKET``."""
+def tickers_from_widget(widget: Widget, html: str) -> list[str]:
+    """Stock codes named by a stock widget (its table's ``codes`` and ``markets``), as ``CODE.MARKET``."""
     found: list[str] = []
-    for m in list(_DATA_CODE.finditer(html)) + list(_WIDGET_CODE.finditer(html)):
-        market = _MARKETS.get(m.group("market"))
+    for m in [m for p in widget.codes for m in p.finditer(html)]:
+        market = widget.markets.get(m.group("market"))
         if market:
             t = f"{m.group('code').upper()}.{market}"
             if t not in found:
                 found.append(t)
     return found
+
+
+_PAIRS = {")": "(", "）": "（", "]": "[", "】": "【", "}": "{"}
+_URL_TRAILING = "。，,.;；:：!！?？、"
+_BRACKETS = re.compile(r"[()（）\[\]【】{}]")
+
+
+def url_as_written(candidate: str) -> str:
+    """A URL cut out of running text, exactly as written: non-ASCII characters and brackets it
+    opens itself (``…/某标题（图）-123456.html``) stay; a closing bracket it never opened, and
+    sentence punctuation after it, belong to the text around it."""
+    if not _BRACKETS.search(candidate):  # nearly every URL: nothing to balance
+        return candidate.rstrip(_URL_TRAILING)
+    depth: dict[str, int] = {}
+    for i, ch in enumerate(candidate):
+        if ch in "(（[【{":
+            depth[ch] = depth.get(ch, 0) + 1
+        elif ch in _PAIRS:
+            opener = _PAIRS[ch]
+            if not depth.get(opener):
+                candidate = candidate[:i]
+                break
+            depth[opener] -= 1
+    return candidate.rstrip(_URL_TRAILING)
 
 
 _NAME_SPLIT = re.compile(r"[、，,/／;；\s]+|(?<=[\u4e00-\u9fff])和(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])及(?=[\u4e00-\u9fff])")

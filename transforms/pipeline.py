@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 from transforms import boilerplate, html_blocks
 from transforms.decode import DecodeError, decode
+from transforms.general_rules import general_rules
 from transforms.layouts import Envelope, split_layout
 from transforms.metadata import (
-    GENERIC_URL_DATES,
     date_from_match,
     date_from_url,
     merge_unique,
@@ -23,22 +23,12 @@ from transforms.metadata import (
     split_names,
     tickers_from_widget,
 )
+from transforms.publisher import Evidence, choose_publisher, split_title_suffix
 from transforms.records import Image, Record, Reject
-from transforms.sites import (
-    Site,
-    canonical_publisher,
-    host_of,
-    mirror_sites,
-    outlet_sites,
-    site_by_key,
-    site_for_categories,
-    site_for_publisher,
-    site_for_url,
-)
+from transforms.sites import Site, mirror_sites, outlet_sites, site_for_url
 from transforms.text import normalize_title
 
 DOC_ID_NAMESPACE = "news-etl/doc/v1:"
-_STOCK_WIDGET = re.compile(r"<!--\s*EM_StockImg_Start\s*-->.*?<!--\s*EM_StockImg_End\s*-->", re.S | re.I)
 _TIME_ELEMENT = re.compile(r"""<time\b[^>]*\bdatetime\s*=\s*["']([^"']{8,40})["']""", re.I)
 # A columnist named at the head of a title: "田云：美总统辩论令中共恐惧的事实".
 _TITLE_COLUMNIST = re.compile(
@@ -54,6 +44,8 @@ _NOT_A_NAME = re.compile(
     r"|[媒网網]$|网友|網友|民众|民眾|选民|選民|专家|專家|学者|學者|官员|官員|议员|議員|官方|政府|国务院|國務院|报告|報告|[局院部]$"
     r"|皇帝|御史|纪录|紀錄|什么|什麼|肺炎|病毒|疫情|报应|報應|女儿|女兒|儿子|兒子|媒体|媒體|探秘"
     r"|^(?:美|中|英|日|德|法|俄|港|台|澳|印|北美|全球|中共|泰国|英国|印度|在华|在華)(?!$)"
+    # Genre and column labels: "时评：", "社论：", "特稿：".
+    r"|^(?:时评|時評|社论|社論|短评|短評|快评|快評|热评|熱評|随笔|隨筆|杂谈|雜談|观察|觀察|专栏|專欄|述评|述評|特稿|专题|專題|来论|來論|论坛|論壇|视点|視點|焦点|焦點|札记|札記|手记|手記)$"
     # Four characters are a name only with a two-character surname; else an idiom ("前车之鉴：").
     r"|^(?!欧阳|歐陽|司马|司馬|上官|诸葛|諸葛|东方|東方|皇甫|尉迟|尉遲|公孙|公孫|慕容|令狐|长孙|長孫|宇文|司徒|夏侯|端木|西门|西門|南宫|南宮)"
     r"[\u4e00-\u9fff]{4}$")
@@ -100,25 +92,6 @@ def clean_document(raw: bytes, source_path: str, *, max_bytes: int | None = None
         return _reject(source_path, sha, size, "error", f"{type(exc).__name__}: {exc} (at {where})"[:500])
 
 
-def _choose_site(env: Envelope, sources: list[str], named_site: Site | None) -> tuple[Site | None, str | None]:
-    """The outlet and canonical publisher, by the spec's precedence."""
-    url_site = site_for_url(env.url)
-    source = canonical_publisher(sources[0]) if sources else None
-    if env.layout == "jekyll" and source:
-        return site_for_publisher(source) or url_site, source
-    if url_site and url_site.publisher:  # a table without a name (a draft) leaves the publisher to the page
-        return url_site, url_site.publisher
-    if source:
-        return site_for_publisher(source), source
-    if named_site:  # no URL: the outlet its dateline names
-        return named_site, named_site.publisher
-    share_site = site_for_url(env.share_url) or site_for_categories(env.categories)
-    if share_site:
-        return share_site, share_site.publisher
-    host = host_of(env.url)
-    return None, (host.removeprefix("www.") or None)
-
-
 def _published(env: Envelope, body: str, findings: boilerplate.BlockFindings,
                site: Site | None) -> tuple[dt.datetime | None, str | None]:
     """Explicit timestamp > ``<time datetime>`` > dateline > date in the URL."""
@@ -129,7 +102,7 @@ def _published(env: Envelope, body: str, findings: boilerplate.BlockFindings,
         t = parse_datetime(m.group(1))
         if t:
             return t, "time_element"
-    url_date = date_from_url(env.url, (site.url_dates if site else ()) + GENERIC_URL_DATES)
+    url_date = date_from_url(env.url, (site.url_dates if site else ()) + general_rules().url_dates)
     if findings.dateline is not None:
         t = date_from_match(findings.dateline, default_year=url_date.year if url_date else None)
         if t:
@@ -147,13 +120,16 @@ def _clean(raw: bytes, source_path: str, sha: str, size: int, trace: Trace | Non
     rules = list(env.rules_fired)
     removed: list[tuple[str, str]] = []
     body = env.body
+    general = general_rules()
     tickers: list[str] = []
-    for widget in _STOCK_WIDGET.findall(body):
-        tickers = merge_unique(tickers, tickers_from_widget(widget))
-        removed.append(("stock_widget", re.sub(r"<[^>]+>", "", widget)[:60] or "EM_StockImg"))
-    if tickers or "EM_StockImg" in body:
-        body = _STOCK_WIDGET.sub("", body)
-        rules.append("stock_widget")
+    for widget in general.widgets:
+        if widget.marker not in body:
+            continue
+        for html in widget.block.findall(body):
+            tickers = merge_unique(tickers, tickers_from_widget(widget, html))
+            removed.append((widget.name, re.sub(r"<[^>]+>", "", html)[:60] or widget.marker))
+        body = widget.block.sub("", body)
+        rules.append(widget.name)
 
     url_site = site_for_url(env.url) or site_for_url(env.share_url)
     mirrors = mirror_sites() if env.layout == "mirror" else ()
@@ -170,13 +146,23 @@ def _clean(raw: bytes, source_path: str, sha: str, size: int, trace: Trace | Non
     candidates = (url_site,) if url_site else outlet_sites()
     datelines = tuple((s.key, p) for s in candidates for p in s.datelines)
     title = normalize_title(env.title)
+    if env.layout in ("mirror", "feed") and not env.title_suffix:
+        # Another mirror's headline may keep its site's name: "标题 - 某某日报" (the Jekyll and HTML
+        # layouts cut it themselves).
+        title, env.title_suffix = split_title_suffix(title)
+        if env.title_suffix:
+            rules.append("title_suffix")
     texts, findings = boilerplate.apply_block_rules(blocks, title, site_drop, site_drop_short, datelines)
     removed += findings.removed
     rules += findings.rules_fired
     rules += sorted({r for r, _ in removed if r not in findings.rules_fired and r not in rules})
 
-    named_site = site_by_key(findings.dateline_site) if findings.dateline_site else None
-    site, publisher = _choose_site(env, findings.sources, named_site)
+    evidence = Evidence(url=env.url, share_url=env.share_url, layout=env.layout, categories=env.categories,
+                        sources=[*findings.sources, *([env.source_name] if env.source_name else [])],
+                        dateline_site=findings.dateline_site, dateline_outlet=findings.dateline_outlet,
+                        site_name=env.site_name, title_suffix=env.title_suffix,
+                        credit_outlets=tuple(findings.credit_outlets))
+    site, publisher = choose_publisher(evidence, rules)
     site = site or url_site
     published, date_source = _published(env, body, findings, site)
     if texts and title and _SIGNATURE.match(texts[-1]) and title.startswith(texts[-1]) and len(texts) > 1:
@@ -184,7 +170,7 @@ def _clean(raw: bytes, source_path: str, sha: str, size: int, trace: Trace | Non
         findings.authors = merge_unique([texts[-1]], findings.authors)
         removed.append(("signature", texts.pop()))
         rules.append("signature")
-    authors = _title_authors(title, site, texts, findings.authors, rules)
+    authors = _title_authors(title, site, texts, merge_unique(env.authors, findings.authors), rules)
     text = "\n\n".join(texts)
     if not title and not text and not images:
         return _reject(source_path, sha, size, "no_content", f"{env.layout} layout with neither title nor text")
@@ -220,10 +206,11 @@ def _title_authors(title: str | None, site: Site | None, texts: list[str], bylin
     """Columnists named by the title: a site pattern, else ``NAME：`` absent from the body."""
     if not title:
         return list(byline_authors)
-    for p in site.title_author if site else ():
+    for p, rule in [*((p, "title_author") for p in (site.title_author if site else ())),
+                    *((p, "title_author:generic") for p in general_rules().title_author)]:
         m = p.search(title)
         if m:
-            rules.append("title_author")
+            rules.append(rule)
             return merge_unique(split_names(m.group("name")), byline_authors)
     m = _TITLE_COLUMNIST.match(title)
     if m and not byline_authors:

@@ -96,6 +96,8 @@ def quality_flags(record: Record, now: dt.datetime, counts: ScriptCounts | None 
             flags.append("mostly_non_cjk")
     if "fallback_extractor" in record.rules_fired or record.layout in ("html", "text"):
         flags.append("fallback_extractor")
+    if "publisher:domain" in record.rules_fired:  # nothing named the outlet: a bare domain stands in
+        flags.append("publisher_from_domain")
     return flags
 
 

@@ -25,4 +25,9 @@ class Envelope:
     categories: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     images: list[Image] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    # Publisher evidence of the header: og:site_name, a source name, a site suffix cut off the title.
+    site_name: str | None = None
+    source_name: str | None = None
+    title_suffix: str | None = None
     rules_fired: list[str] = field(default_factory=list)

@@ -8,7 +8,8 @@ from transforms.layouts.base import Envelope
 
 NAME = "feed"
 _HEAD = re.compile(
-    r"\A\ufeff?\s*<!--\s*(?P<epoch>\d{9,13})\s*-->\s*\n\s*\[(?P<title>[^\n]*)\]\((?P<url>[^)\s]*)\)[ \t]*\n[ \t]*[-=]{3,}[ \t]*\n?"
+    r"\A\ufeff?\s*<!--\s*(?P<epoch>\d{9,13})\s*-->\s*\n\s*\[(?P<title>[^\n]*)\]"
+    r"\((?P<url>(?:[^()\s]|\([^()\s]*\))*)\)[ \t]*\n[ \t]*[-=]{3,}[ \t]*\n?"  # a URL may hold balanced parentheses
 )
 
 

@@ -169,9 +169,13 @@ def split(text: str) -> Envelope:
         if key and "content" in a:
             meta.setdefault(key, a["content"])
     title = meta.get("og:title")
+    suffix = None
     if not title:
         t = _TITLE.search(head)
-        title = _TITLE_SUFFIX.sub("", t.group("t")) if t else None
+        title = t.group("t") if t else None
+        cut = _TITLE_SUFFIX.search(title) if title else None
+        if cut and title:
+            title, suffix = title[:cut.start()], cut.group(0).strip(" |｜_–—-")
     url = meta.get("og:url")
     if not url:
         c = _CANONICAL.search(head)
@@ -196,4 +200,4 @@ def split(text: str) -> Envelope:
             body = etree.tostring(best, encoding="unicode", method="html")
             rules.append("fallback_extractor")
     return Envelope(layout=NAME, body=body, title=title, url=url, published=published, date_source=date_source,
-                    rules_fired=rules)
+                    site_name=(meta.get("og:site_name") or "").strip() or None, title_suffix=suffix, rules_fired=rules)

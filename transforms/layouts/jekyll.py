@@ -1,4 +1,6 @@
-"""Jekyll posts (the finance mirror): YAML front matter, HTML body, link footer.
+"""Jekyll posts: YAML front matter, HTML body, link footer (the finance mirror), and the
+conventions of other generators (:func:`apply_conventions`: URL and author keys, a
+feed-archive header after the front matter, a site suffix in the title).
 
 Front matter is untrusted. python-frontmatter splits it from the content and
 loads it through a handler whose loader is derived from ``yaml.SafeLoader``
@@ -17,9 +19,13 @@ import re
 import frontmatter
 import yaml
 
+from transforms.general_rules import general_rules
+from transforms.layouts import feed
 from transforms.layouts.base import Envelope
-from transforms.metadata import MAX_YEAR, MIN_YEAR, parse_datetime
+from transforms.metadata import DEFAULT_TZ, MAX_YEAR, MIN_YEAR, parse_datetime, split_names
+from transforms.publisher import split_title_suffix
 from transforms.sites import is_share_url
+from transforms.text import normalize_title
 
 NAME = "jekyll"
 _OPEN = re.compile(r"\A\ufeff?\s*---[ \t]*\n")
@@ -33,6 +39,7 @@ _LINE = re.compile(r"[^\n]*\n?")
 # Footer lines: <http://...> autolinks and [返回…](…)｜[返回首页](…) navigation.
 _AUTOLINK = re.compile(r"^[ \t]*<(?P<url>https?://[^>\s]+)>[ \t]*$", re.M)
 _BACK_LINKS = re.compile(r"^[ \t]*\[返回[^\]]*\]\([^)]*\).*$", re.M)
+_URL_VALUE = re.compile(r"^https?://\S+$")
 # At most this many categories or tags are kept from one header.
 _MAX_LIST = 100
 
@@ -196,11 +203,10 @@ def _plausible(value: dt.datetime) -> dt.datetime | None:
 
 
 def _as_datetime(value: object) -> dt.datetime | None:
-    china = dt.timezone(dt.timedelta(hours=8))
     if isinstance(value, dt.datetime):
-        return _plausible(value if value.tzinfo else value.replace(tzinfo=china))
-    if isinstance(value, dt.date):  # midnight China time that day
-        return _plausible(dt.datetime(value.year, value.month, value.day, tzinfo=china))
+        return _plausible(value if value.tzinfo else value.replace(tzinfo=DEFAULT_TZ))
+    if isinstance(value, dt.date):  # midnight, in the default zone, that day
+        return _plausible(dt.datetime(value.year, value.month, value.day, tzinfo=DEFAULT_TZ))
     if value is None or not _scalar(value) or isinstance(value, bool):
         return None
     return parse_datetime(str(value))  # "0001-01-01" is None there, not 2001
@@ -210,24 +216,78 @@ def split(text: str) -> Envelope:
     rules: list[str] = []
     data, content = _load_front_matter(text, rules)
     header = _header(text)[0]  # type: ignore[index]
-    url = share = None
-    for m in _AUTOLINK.finditer(content):
-        link = m.group("url")
-        if is_share_url(link):
-            share = share or link
-        else:
-            url = url or link
-    body = _BACK_LINKS.sub("", _AUTOLINK.sub("", content))
     published = _as_datetime(data.get("date"))
-    return Envelope(
+    env = Envelope(
         layout=NAME,
-        body=body,
+        body=content,
         title=_as_title(data.get("title"), header),
-        url=url,
-        share_url=share,
         published=published,
         date_source="front_matter" if published else None,
         categories=_as_list(data.get("categories") or data.get("category")),
         tags=_as_list(data.get("tags") or data.get("tag")),
         rules_fired=rules,
     )
+    apply_conventions(env, data)
+    return env
+
+
+def apply_conventions(env: Envelope, data: dict) -> None:
+    """What generators put in and after the front matter, read into ``env`` (its ``body`` the content).
+
+    Apart from the YAML parsing on purpose: these are the general table's conventions
+    (``url_keys``, ``author_keys``), a feed-archive header right after the front matter, the
+    link footer of the finance mirror, and a site suffix of the title.
+    """
+    g = general_rules()
+    content = env.body
+    feed_head = feed.detect(content.lstrip("\n"))
+    if feed_head:  # "<!--epoch-->", "[title](url)", "-----" right after the front matter
+        inner = feed.split(content.lstrip("\n"))
+        content = inner.body
+        env.title = env.title or inner.title
+        env.url = inner.url if inner.url and not is_share_url(inner.url) else None
+        if env.published is None and inner.published is not None:
+            env.published, env.date_source = inner.published, inner.date_source
+        env.rules_fired.append("jekyll:feed_header")
+    for m in _AUTOLINK.finditer(content):
+        link = m.group("url")
+        if is_share_url(link):
+            env.share_url = env.share_url or link
+        else:
+            env.url = env.url or link
+    env.body = _BACK_LINKS.sub("", _AUTOLINK.sub("", content))
+    for key in g.url_keys:
+        value = data.get(key)
+        if not isinstance(value, str) or not value.strip():
+            continue
+        value = value.strip()
+        if _URL_VALUE.match(value):
+            if is_share_url(value):
+                env.share_url = env.share_url or value
+            elif not env.url:
+                env.url = value
+                env.rules_fired.append(f"jekyll:{key}")
+        elif key in ("source", "from") and len(value) <= 40:
+            env.source_name = env.source_name or value  # "source: 某某日报": the outlet, not a URL
+    for key in g.author_keys:
+        names = _names(data.get(key))
+        if names:
+            env.authors = [n for n in dict.fromkeys([*env.authors, *names])]
+    title, suffix = split_title_suffix(normalize_title(env.title))
+    if suffix:
+        env.title, env.title_suffix = title, suffix
+        env.rules_fired.append("title_suffix")
+
+
+def _names(value: object) -> list[str]:
+    """``author: 李明`` / ``authors: [李明, 王芳]`` / ``author: {name: 李明}`` as names."""
+    if isinstance(value, dict):
+        value = value.get("name")
+    if isinstance(value, str):
+        return split_names(value)[:_MAX_LIST]
+    if isinstance(value, (list, tuple)):
+        out: list[str] = []
+        for v in value[:_MAX_LIST]:
+            out += _names(v)
+        return out
+    return []

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import re
 
+from transforms.general_rules import general_rules
 from transforms.layouts.base import Envelope
+from transforms.metadata import url_as_written
 from transforms.sites import is_share_url
 
 NAME = "mirror"
 _HEAD = re.compile(r"\A\ufeff?\s*#{1,4}[ \t]+(?P<title>[^\n]+?)[ \t#]*\n[ \t]*[-=]{3,}[ \t]*\n")
 # The original article: 原文地址（需翻墙访问）：URL / 原文链接：URL
-_ORIGINAL = re.compile(r"原文(?:地址|链接|網址|链结|連結)[^：:\n]{0,12}[：:]\s*(?:<a[^>]*>)?\s*(?P<url>https?://[^\s<>'\"）)]+)")
-# Start of the share footer; everything after it belongs to the mirror, and so does an
-# ``<hr>`` right before it. Found with ``str.find``: a pattern that opens with an optional
-# group is tried at every position of the page, which cost more than the rest of the split.
-_FOOTER_TEXT = "手机上长按并复制下列链接或二维码分享本文章"
+_ORIGINAL = re.compile(r"原文(?:地址|链接|網址|链结|連結)[^：:\n]{0,12}[：:]\s*(?:<a[^>]*>)?\s*(?P<url>https?://[^\s<>'\"]+)")
+# Start of the share footer (a mirror table's ``footer_texts``); everything after it belongs to
+# the mirror, and so does an ``<hr>`` right before it. Found with ``str.find``: a pattern that opens
+# with an optional group is tried at every position of the page, which cost more than the rest of the split.
 _FOOTER_HR = re.compile(r"<hr\s*/?>")
 # Markdown residue the mirror writes between HTML blocks: whole lines of headings or rules.
 # The pattern is anchored on the newline before the line (a literal the regex engine scans
@@ -32,9 +33,10 @@ def detect(text: str) -> bool:
 
 def _footer_start(rest: str) -> int | None:
     """Where the share footer starts: its first line, or an ``<hr>`` (and whitespace) right before it."""
-    start = rest.find(_FOOTER_TEXT)
-    if start == -1:
+    found = [i for i in (rest.find(t) for t in general_rules().footer_texts) if i != -1]
+    if not found:
         return None
+    start = min(found)
     end = start
     while end and rest[end - 1].isspace():
         end -= 1
@@ -60,7 +62,7 @@ def split(text: str) -> Envelope:
     rules: list[str] = []
     url = share = None
     for o in _ORIGINAL.finditer(rest):
-        link = o.group("url")
+        link = url_as_written(o.group("url"))
         if is_share_url(link):
             share = share or link
         elif url is None:

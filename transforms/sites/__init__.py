@@ -13,7 +13,17 @@ flow. Each file may give:
 - ``drop_xpaths``: elements to remove from the body, ``drop_blocks``: regexes of
   paragraphs that are site boilerplate (``drop_short_blocks``: only when short),
 - ``title_author``: regexes (group ``name``) naming a columnist in the title,
-- ``categories``: front-matter categories that identify the site's posts.
+- ``categories``: front-matter categories that identify the site's posts,
+- ``footer_texts``: the line that opens a mirror's share footer (everything after it is the mirror's),
+- ``drop_images``: regexes of image URLs that are never article images (chart widgets, QR codes),
+- ``widgets``: HTML widgets to cut out whole (``block``, a ``marker`` to prefilter on), with the
+  ``codes`` they name kept as tickers (``markets`` maps a numeric market prefix to a suffix).
+
+Every table only adds to the general rules (``general.toml``, read by
+:mod:`transforms.general_rules`): the shapes of datelines, credits, timestamps and
+post-meta that any outlet uses. ``publishers.toml`` is a directory apart from the
+rules: spellings of outlet names (``[aliases]``) and the outlet a domain belongs to
+(``[domains]``); it is never disabled.
 
 Two environment variables change which tables load, read once per process (forked
 workers inherit them), so cleaning stays a pure function of the file and the tables:
@@ -24,12 +34,14 @@ workers inherit them), so cleaning stays a pure function of the file and the tab
 - ``NEWS_ETL_DISABLE_SITES``: comma-separated keys of bundled tables to leave out, so
   that an outlet can be cleaned by the general rules alone (leave-one-outlet-out
   scoring); a table of that key in a ``NEWS_ETL_SITES`` folder (its draft) still loads.
+  The key ``publishers`` also leaves out the domain directory of ``publishers.toml``.
 """
 from __future__ import annotations
 
 import os
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -52,6 +64,9 @@ class Site:
     drop_short_blocks: tuple[re.Pattern[str], ...] = ()
     title_author: tuple[re.Pattern[str], ...] = ()
     categories: tuple[str, ...] = ()
+    footer_texts: tuple[str, ...] = ()
+    drop_images: tuple[str, ...] = ()
+    widgets: tuple[dict, ...] = ()
     source_file: str = field(default="", compare=False)
 
 
@@ -73,12 +88,20 @@ def _site_from_toml(name: str, data: dict) -> Site:
         drop_short_blocks=patterns("drop_short_blocks"),
         title_author=patterns("title_author"),
         categories=tuple(data.get("categories", ())),
+        footer_texts=tuple(data.get("footer_texts", ())),
+        drop_images=tuple(data.get("drop_images", ())),
+        widgets=tuple(data.get("widgets", ())),
         source_file=name,
     )
 
 
 SITES_ENV = "NEWS_ETL_SITES"
+# Tables in this folder that are not one site's: the publisher directory and the general rules.
+_NOT_SITES = frozenset({"publishers.toml", "general.toml"})
 DISABLE_ENV = "NEWS_ETL_DISABLE_SITES"
+# Naming this key in NEWS_ETL_DISABLE_SITES also leaves out the [domains] directory of publishers.toml
+# (a strict leave-one-outlet-out: the publisher only from what the page says).
+DIRECTORY_KEY = "publishers"
 
 
 def extra_site_dirs() -> tuple[Path, ...]:
@@ -95,7 +118,7 @@ def bundled_sites() -> tuple[Site, ...]:
     """The tables shipped in this package, whatever the environment says (the profiler matches ``--site`` on them)."""
     return tuple(_site_from_toml(entry.name, tomllib.loads(entry.read_text(encoding="utf-8")))
                  for entry in sorted(resources.files(__package__).iterdir(), key=lambda e: e.name)
-                 if entry.name.endswith(".toml") and entry.name != "publishers.toml")
+                 if entry.name.endswith(".toml") and entry.name not in _NOT_SITES)
 
 
 @lru_cache(maxsize=1)
@@ -115,9 +138,28 @@ def all_sites() -> tuple[Site, ...]:
 
 
 @lru_cache(maxsize=1)
+def _directory() -> dict:
+    return tomllib.loads(resources.files(__package__).joinpath("publishers.toml").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=4096)
+def directory_publisher(host: str) -> str | None:
+    """The outlet a domain belongs to by the publisher directory (kept when a site table is disabled)."""
+    if DIRECTORY_KEY in disabled_site_keys():
+        return None
+    domains: dict[str, str] = _directory().get("domains", {})
+    parts = host.lower().split(".")
+    for i in range(len(parts) - 1):
+        name = domains.get(".".join(parts[i:]))
+        if name:
+            return name
+    return None
+
+
+@lru_cache(maxsize=1)
 def publisher_aliases() -> dict[str, str]:
     """Every known spelling of an outlet's name mapped to its canonical name."""
-    table = tomllib.loads(resources.files(__package__).joinpath("publishers.toml").read_text(encoding="utf-8"))
+    table = _directory()
     aliases: dict[str, str] = {}
     for canonical, names in table["aliases"].items():
         for n in (canonical, *names):
@@ -200,7 +242,17 @@ def mirror_sites() -> tuple[Site, ...]:
     return tuple(s for s in all_sites() if s.kind == "mirror")
 
 
+_RELOAD_HOOKS: list[Callable[[], None]] = []
+
+
+def on_reload(hook: Callable[[], None]) -> None:
+    """Register a cache of another module that is derived from the tables, to be cleared with them."""
+    _RELOAD_HOOKS.append(hook)
+
+
 def reload_sites() -> None:
     """Forget every loaded table, so a change of ``NEWS_ETL_SITES``/``NEWS_ETL_DISABLE_SITES`` takes effect."""
-    for cached in (all_sites, publisher_aliases, _share_domains, _site_for_host):
+    for cached in (all_sites, publisher_aliases, _share_domains, _site_for_host, directory_publisher):
         cached.cache_clear()
+    for hook in _RELOAD_HOOKS:
+        hook()
