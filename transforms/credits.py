@@ -95,7 +95,8 @@ _IMAGE_CREDIT = re.compile(r"(?:图片|圖片)(?:来源|來源)|Getty Images|AFP
 
 
 _TRAILING_JUNK = re.compile(r"[\s@*#＃]+$")
-_BRACKETED = re.compile(r"[(（](?P<inner>.+)[)）]")
+# A credit in brackets: "（记者张三报道）", "【责任编辑：李四】", "[编辑：王五]".
+_BRACKETED = re.compile(r"[(（](?P<inner>.+)[)）]|【(?P<inner2>[^【】]+)】|\[(?P<inner3>[^\[\]]+)\]")
 
 
 @dataclass
@@ -164,7 +165,7 @@ def _parse_credit(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[st
     s = _TRAILING_JUNK.sub("", text.strip()).rstrip("。.")  # "责任编辑：张宪义 @*#"
     m = _BRACKETED.fullmatch(s)
     if m:
-        s = m.group("inner")
+        s = m.group("inner") or m.group("inner2") or m.group("inner3")
     if len(s) > 90 or not _CREDIT_MARK.search(s) or _IMAGE_CREDIT.search(s):
         return None
     s = _ROLE_DOT.sub("", _LATIN_GLOSS.sub("", s))

@@ -110,10 +110,14 @@ def _offset(text: str) -> dt.tzinfo:
     return dt.timezone(sign * dt.timedelta(hours=int(hours), minutes=int(minutes or 0)))
 
 
-def _expand(pattern: str, agencies: tuple[str, ...]) -> str:
+def _alternatives(words: tuple[str, ...]) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+def _expand(pattern: str, agencies: tuple[str, ...], outlet_suffixes: tuple[str, ...] = ()) -> str:
     for key, value in _PLACEHOLDERS.items():
         pattern = pattern.replace(key, value)
-    return pattern.replace("{AGENCIES}", "|".join(re.escape(a) for a in sorted(agencies, key=len, reverse=True)))
+    return pattern.replace("{AGENCIES}", _alternatives(agencies)).replace("{OUTLET_SUFFIXES}", _alternatives(outlet_suffixes))
 
 
 @lru_cache(maxsize=1)
@@ -135,8 +139,10 @@ def general_rules() -> GeneralRules:
     leftovers = tuple(re.compile(p) for s in loaded for w in s.widgets for p in w.get("leftover_blocks", ()))
     images = "|".join([_GENERAL_NOT_IMAGES, *(p for s in loaded for p in s.drop_images)])
 
+    suffixes = tuple(t["outlet_suffixes"])
+
     def named(key: str) -> tuple[NamedPattern, ...]:
-        return tuple(NamedPattern(d["name"], re.compile(_expand(d["pattern"], agencies), re.I if d.get("ignore_case") else 0),
+        return tuple(NamedPattern(d["name"], re.compile(_expand(d["pattern"], agencies, suffixes), re.I if d.get("ignore_case") else 0),
                                   d.get("short", True)) for d in t.get(key, ()))
 
     return GeneralRules(
