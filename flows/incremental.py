@@ -158,6 +158,7 @@ def build_version(store: Store, run_id: str, previous: dict[str, StateRow], resu
         before = old_dedup[doc_id]["duplicate_of"] if doc_id in old_dedup and doc_id not in new_entries else None
         if target != before and part_of.get(doc_id):
             relink[part_of[doc_id]][doc_id] = target
+    store.sweep_stage(stage, {row.part for row in plan.state.values() if row.part and row.run_id == run_id})
     jobs = []
     if old_run and not full_refresh:
         carried = {row.part for row in plan.state.values() if row.part and row.run_id != run_id}

@@ -31,7 +31,6 @@ import os
 import posixpath
 import shutil
 import socket
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -39,6 +38,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from flows.faults import pause_point
 from flows.storage import open_root, write_parquet
 from schemas.version import METADATA_KEY, SCHEMA_VERSION
 
@@ -208,6 +208,22 @@ class Store:
         write_parquet(self.fs, dst, table)
         return True
 
+    def sweep_stage(self, stage: str, keep: set[str]) -> list[str]:
+        """Remove staged parts no state row names: what an attempt whose worker died
+        had already written (its files are cleaned again, by a retry or a piece of
+        the split batch, under other names)."""
+        removed = []
+        for name in DATASETS:
+            root = posixpath.join(stage, name)
+            if not self.fs.exists(root):
+                continue
+            for path in self.fs.find(root):
+                rel = posixpath.relpath(path, stage)
+                if rel.endswith(".parquet") and rel not in keep:
+                    self.fs.rm(path)
+                    removed.append(rel)
+        return removed
+
     def _link_or_copy(self, src: str, dst: str) -> None:
         self.fs.makedirs(posixpath.dirname(dst), exist_ok=True)
         if self.local:
@@ -263,9 +279,3 @@ class Store:
         self.fs.mv(tmp, path)
         return path
 
-
-def pause_point(name: str) -> None:
-    """Test hook: with NEWS_ETL_PAUSE_AT=name, announce and sleep here (to be killed)."""
-    if os.environ.get("NEWS_ETL_PAUSE_AT") == name:
-        print(f"news-etl: paused at {name}", flush=True)
-        time.sleep(float(os.environ.get("NEWS_ETL_PAUSE_SECONDS", "60")))
