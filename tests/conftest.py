@@ -1,9 +1,20 @@
 from __future__ import annotations
 
+import atexit
 import json
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# Every Prefect process the tests start (temporary servers of `news-etl run`, flows run in this
+# process) keeps its database in a home of this session's own, never the user's ~/.prefect: a
+# test run must not write run history into it, nor fail on a database that another Prefect
+# version migrated. Set before anything imports Prefect, which reads its settings on import.
+os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="news-etl-tests-prefect-")
+atexit.register(shutil.rmtree, os.environ["PREFECT_HOME"], ignore_errors=True)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DEV = FIXTURES / "dev"
