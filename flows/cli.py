@@ -1,6 +1,6 @@
 """``news-etl``: the command line.
 
-    news-etl run INPUT OUTPUT [--batch-size N] [--workers N] [--max-bytes N]
+    news-etl run INPUT OUTPUT [--batch-size N] [--workers N] [--max-bytes N] [--retain-versions 1h]
     news-etl serve INPUT OUTPUT [--cron "*/30 * * * *"] [--timezone UTC] [--name news-etl]
     news-etl inspect FILE
     news-etl stats OUTPUT [--plot FILE.png]
@@ -41,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--full-refresh", action="store_true", help="rebuild the datasets from the input alone")
     run.add_argument("--prune", action="store_true",
                      help="remove records whose input file has disappeared (kept by default)")
+    run.add_argument("--retain-versions", type=duration, default=None, metavar="DURATION",
+                     help="keep a replaced version this long for readers that listed it (e.g. 3600s, 90m, 1h, 0; "
+                          "default: 1h)")
     _add_runner_args(run)
     run.add_argument("--json", action="store_true", help="print the summary as JSON")
     _add_verbosity(run)
@@ -52,6 +55,20 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("output", help="an output folder or URL written by `news-etl run`")
     st.add_argument("--plot", metavar="FILE.png", help="also draw the counts as a PNG chart")
     return parser
+
+
+def duration(text: str) -> float:
+    """Seconds in '3600', '3600s', '90m', '1h' or '2d'."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    text = text.strip().lower()
+    scale = units.get(text[-1:], None)
+    try:
+        value = float(text[:-1] if scale else text) * (scale or 1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (use e.g. 3600s, 90m, 1h)") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("a duration cannot be negative")
+    return value
 
 
 def _add_runner_args(p: argparse.ArgumentParser) -> None:
@@ -124,7 +141,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         with temp_server.use(server):
             summary = etl_flow(args.input, args.output, batch_size=args.batch_size, workers=args.workers,
                                max_bytes=args.max_bytes or DEFAULT_MAX_BYTES, full_refresh=args.full_refresh,
-                               prune=args.prune, runner=args.runner, address=args.address)
+                               prune=args.prune, runner=args.runner, address=args.address,
+                               **({} if args.retain_versions is None else {"retain_seconds": args.retain_versions}))
     except FileNotFoundError as exc:
         print(f"news-etl: {exc}", file=sys.stderr)
         return 2

@@ -29,7 +29,7 @@ from flows.pool import BatchJob, WorkerPool, start_server
 from flows.report import RunSummary, format_summary, summarize
 from flows.runners import make_task_runner
 from flows.storage import InputFile, discover
-from flows.store import Store
+from flows.store import DEFAULT_RETAIN_SECONDS, Store
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 # Executors live outside task parameters: Prefect would try to hash them.
@@ -85,12 +85,14 @@ def clean_batch(input_url: str, stage_url: str, run_id: str, batch_no: int, rel_
 @flow(name="news-etl", log_prints=False)
 def etl_flow(input_url: str, output_url: str, batch_size: int | None = None, workers: int | None = None,
              max_bytes: int | None = DEFAULT_MAX_BYTES, full_refresh: bool = False, prune: bool = False,
-             runner: str = "local", address: str | None = None) -> dict:
+             runner: str = "local", address: str | None = None,
+             retain_seconds: float = DEFAULT_RETAIN_SECONDS) -> dict:
     """Bring the datasets under ``output_url`` up to date with the files under ``input_url``.
 
     Incremental by default: unchanged files are skipped, new ones added, changed
     ones replace their record; files that disappeared keep their records unless
     ``prune``. ``full_refresh`` rebuilds everything from the input alone.
+    A superseded version stays readable for ``retain_seconds`` after it was replaced.
     """
     logger = get_run_logger()
     started = time.perf_counter()
@@ -99,7 +101,7 @@ def etl_flow(input_url: str, output_url: str, batch_size: int | None = None, wor
         start_server()  # the fork server imports the cleaning code while this process gets ready
     store = Store(output_url)
     with store.lock(run_id), _gc_frozen():
-        removed = store.collect_garbage()
+        removed = store.collect_garbage(retain_seconds)
         if removed:
             logger.info("removed %d unfinished or superseded version(s): %s", len(removed), ", ".join(removed))
         previous = {} if full_refresh else store.load_state()  # raises SchemaMismatch on a major change
@@ -116,7 +118,7 @@ def etl_flow(input_url: str, output_url: str, batch_size: int | None = None, wor
         summary = summarize(run_id, input_url, output_url, results, time.perf_counter() - started, workers, counts,
                             "full-refresh" if full_refresh else "incremental")
         store.write_run_log(run_id, summary.to_dict())
-        store.collect_garbage()
+        store.collect_garbage(retain_seconds)
     for reason, n in summary.reject_reasons.items():
         logger.warning("%d input(s) rejected: %s", n, reason)
     logger.info(format_summary(summary))

@@ -10,7 +10,7 @@ import os
 import posixpath
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -162,7 +162,7 @@ def build_version(store: Store, run_id: str, previous: dict[str, StateRow], resu
     jobs = []
     if old_run and not full_refresh:
         carried = {row.part for row in plan.state.values() if row.part and row.run_id != run_id}
-        jobs += [(store.carry_part, old_run, part, stage, plan.drop.get(part, set()), relink.get(part))
+        jobs += [(store.carry_part, old_run, part, stage, run_id, plan.drop.get(part, set()), relink.get(part))
                  for part in sorted(carried)]
     for part in sorted({row.part for row in plan.state.values() if row.part and row.run_id == run_id}):
         if relink.get(part):
@@ -171,8 +171,11 @@ def build_version(store: Store, run_id: str, previous: dict[str, StateRow], resu
     # Each job reads and writes its own part; Parquet decoding, zstd and file I/O
     # release the GIL, so threads use every core while the worker processes idle.
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        for future in [pool.submit(*job) for job in jobs]:
-            future.result()
+        futures = [pool.submit(*job) for job in jobs]
+        renamed = {job[2]: f.result() for job, f in zip(jobs, futures, strict=True) if job[0] == store.carry_part}
+    renamed = {old: new for old, new in renamed.items() if new != old}
+    if renamed:  # rewritten parts have new names: the state names them
+        plan.state = {k: replace(r, part=renamed[r.part]) if r.part in renamed else r for k, r in plan.state.items()}
     _write_dedup(store, stage, entries, links)
     store.write_state(stage, list(plan.state.values()))
     plan.counts.duplicates_total = sum(1 for v in links.values() if v)

@@ -26,11 +26,13 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import json
 import os
 import posixpath
 import shutil
 import socket
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -53,8 +55,17 @@ STATE_SCHEMA = pa.schema([
     pa.field("part", pa.string()),  # path of the part file, relative to the version root
     pa.field("run_id", pa.string(), nullable=False),
 ])
-# How many superseded versions stay on disk for readers still holding them open.
-KEEP_OLD_VERSIONS = 1
+PUBLISHED_MARK = "_published_at"  # in a version: when it became live (so when its predecessor stopped being)
+# How long a superseded version stays on disk for readers that listed it before it was replaced.
+DEFAULT_RETAIN_SECONDS = 3600.0
+
+
+def rewritten_name(part: str, run_id: str) -> str:
+    """The name of ``part`` rewritten by run ``run_id``: same folder, a name no
+    earlier version used (the run id is new, the digest tells the parts of one
+    run apart)."""
+    digest = hashlib.sha256(part.encode()).hexdigest()[:12]
+    return posixpath.join(posixpath.dirname(part), f"part-{run_id}-r{digest}.parquet")
 
 
 class OutputLocked(RuntimeError):
@@ -147,25 +158,41 @@ class Store:
         return {r["source_path"]: StateRow(**r) for r in table.cast(STATE_SCHEMA).to_pylist()}
 
     # -- recovery and garbage collection -----------------------------------
-    def collect_garbage(self) -> list[str]:
-        """Remove unfinished versions of killed runs and superseded versions."""
+    def collect_garbage(self, retain_seconds: float = DEFAULT_RETAIN_SECONDS) -> list[str]:
+        """Remove unfinished versions of killed runs, versions that were never
+        published, and versions superseded more than ``retain_seconds`` ago."""
         versions = self.path("_versions")
         if not self.fs.exists(versions):
             return []
         current = self.current_run()
         names = sorted(posixpath.basename(p.rstrip("/")) for p in self.fs.ls(versions, detail=False))
-        finished = [n for n in names if not n.endswith(".tmp") and n != current]
+        finished = [n for n in names if not n.endswith(".tmp")]
         doomed = [n for n in names if n.endswith(".tmp")]
-        keep = set(finished[-KEEP_OLD_VERSIONS:]) if KEEP_OLD_VERSIONS else set()
-        doomed += [n for n in finished if n not in keep and (current is None or n < current)]
         # a finished version newer than the live one was never published: drop it too
         doomed += [n for n in finished if current is not None and n > current]
+        older = [n for n in finished if current is None or n < current]
+        now = time.time()
+        for name, successor in zip(older, [*older[1:], current], strict=False):  # empty when older is
+            replaced = self.published_at(successor) if successor else now
+            if now - replaced >= retain_seconds:
+                doomed.append(name)
         for name in dict.fromkeys(doomed):
             self.fs.rm(posixpath.join(versions, name), recursive=True)
-        for stale in (self.path("_staging"),):
-            if self.fs.exists(stale):
-                self.fs.rm(stale, recursive=True)
+        if self.fs.exists(self.path("_staging")):  # left by an older layout
+            self.fs.rm(self.path("_staging"), recursive=True)
         return doomed
+
+    def published_at(self, run_id: str) -> float:
+        """When the version of ``run_id`` was published (its mark, else its state file's time)."""
+        root = self.version_path(run_id)
+        mark = posixpath.join(root, PUBLISHED_MARK)
+        if self.fs.exists(mark):
+            return float(self.fs.cat_file(mark).decode().strip())
+        for path in (posixpath.join(root, STATE_FILE), root):
+            with contextlib.suppress(FileNotFoundError):
+                modified = self.fs.modified(path)
+                return modified.timestamp()
+        return 0.0
 
     # -- building a version --------------------------------------------------
     def staging_path(self, run_id: str) -> str:
@@ -173,19 +200,22 @@ class Store:
         written in place and stays invisible until the pointer names it."""
         return self.version_path(run_id + ".tmp") if self.local else self.version_path(run_id)
 
-    def carry_part(self, old_run: str, part: str, new_root: str, drop_ids: set[str],
+    def carry_part(self, old_run: str, part: str, new_root: str, new_run: str, drop_ids: set[str],
                    links: dict[str, str | None] | None = None) -> str | None:
         """Bring one part of the live version into the new one, minus ``drop_ids``
         and with ``duplicate_of`` set from ``links`` when given.
 
+        An unchanged part keeps its name (a hard link: same bytes); a rewritten
+        one gets a name of its own (:func:`rewritten_name`), so that a reader
+        that listed the old version finds its file gone, never different.
         Returns the part's relative path in the new version, or None when no row is left.
         """
         src = posixpath.join(self.version_path(old_run), part)
-        dst = posixpath.join(new_root, part)
         if not drop_ids and not links:
-            self._link_or_copy(src, dst)
+            self._link_or_copy(src, posixpath.join(new_root, part))
             return part
-        return part if self.rewrite_part(src, dst, drop_ids, links) else None
+        new = rewritten_name(part, new_run)
+        return new if self.rewrite_part(src, posixpath.join(new_root, new), drop_ids, links) else None
 
     def rewrite_part(self, src: str, dst: str, drop_ids: set[str], links: dict[str, str | None] | None) -> bool:
         """Write ``src`` to ``dst`` without ``drop_ids`` rows; False when nothing is left."""
@@ -250,6 +280,7 @@ class Store:
         pause_point("before_publish")
         if stage != final:
             self.fs.mv(stage, final, recursive=True)
+        self.fs.pipe_file(posixpath.join(final, PUBLISHED_MARK), f"{time.time():.3f}".encode())
         pause_point("before_swap")
         if self.local:
             tmp = self.path(f"._current.{run_id}")
