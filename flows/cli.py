@@ -1,9 +1,11 @@
 """``news-etl``: the command line.
 
     news-etl run INPUT OUTPUT [--batch-size N] [--workers N] [--max-bytes N] [--retain-versions 1h]
+                   [--table-format parquet|delta]
     news-etl serve INPUT OUTPUT [--cron "*/30 * * * *"] [--timezone UTC] [--name news-etl]
     news-etl inspect FILE
     news-etl stats OUTPUT [--plot FILE.png]
+    news-etl compact OUTPUT [--retain-versions 1h]
 
 ``serve`` registers a scheduled deployment of the same flow and executes its
 runs until stopped (see flows/serve.py and docs/scheduling.md).
@@ -44,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--retain-versions", type=duration, default=None, metavar="DURATION",
                      help="keep a replaced version this long for readers that listed it (e.g. 3600s, 90m, 1h, 0; "
                           "default: 1h)")
+    run.add_argument("--table-format", choices=("parquet", "delta"), default=None,
+                     help="local output as versioned Parquet (default) or Delta Lake tables; object storage is "
+                          "always Delta Lake")
     _add_runner_args(run)
     run.add_argument("--json", action="store_true", help="print the summary as JSON")
     _add_verbosity(run)
@@ -51,6 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
     ins = sub.add_parser("inspect", help="show how one file is cleaned: layout, site, removed blocks, record")
     ins.add_argument("file", help="a raw file")
     ins.add_argument("--as", dest="source_path", default=None, help="source_path to report (default: file name)")
+    cp = sub.add_parser("compact", help="Delta Lake: optimize small files and vacuum old ones; "
+                                         "versioned Parquet: remove expired versions")
+    cp.add_argument("output", help="an output folder or URL written by `news-etl run`")
+    cp.add_argument("--retain-versions", type=duration, default=None, metavar="DURATION",
+                    help="keep what versions younger than this need (default: 1h)")
     st = sub.add_parser("stats", help="rows by publisher and month, duplicates, flags, rejects by reason")
     st.add_argument("output", help="an output folder or URL written by `news-etl run`")
     st.add_argument("--plot", metavar="FILE.png", help="also draw the counts as a PNG chart")
@@ -126,6 +136,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     if "://" not in args.input and not Path(args.input).exists():
         print(f"news-etl: input not found: {args.input}", file=sys.stderr)  # before paying for Prefect
         return 2
+    if args.table_format == "parquet" and "://" in args.output and not args.output.startswith("file://"):
+        print(f"news-etl: {args.output}: versioned Parquet needs a local filesystem; object storage is written "
+              "as Delta Lake tables (--table-format delta)", file=sys.stderr)
+        return 2
     from flows import temp_server
 
     # Before importing Prefect: the server's start-up overlaps the imports below.
@@ -142,6 +156,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             summary = etl_flow(args.input, args.output, batch_size=args.batch_size, workers=args.workers,
                                max_bytes=args.max_bytes or DEFAULT_MAX_BYTES, full_refresh=args.full_refresh,
                                prune=args.prune, runner=args.runner, address=args.address,
+                               table_format=args.table_format,
                                **({} if args.retain_versions is None else {"retain_seconds": args.retain_versions}))
     except FileNotFoundError as exc:
         print(f"news-etl: {exc}", file=sys.stderr)
@@ -149,9 +164,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     except temp_server.ServerStartError as exc:
         print(f"news-etl: {exc}", file=sys.stderr)
         return 1
-    except OutputLocked as exc:
+    except OutputLocked as exc:  # also ConcurrentWrite: another run committed first
         print(f"news-etl: {exc}", file=sys.stderr)
         return 3
+
     except SchemaMismatch as exc:
         print(f"news-etl: {exc}", file=sys.stderr)
         return 4
@@ -189,6 +205,19 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compact(args: argparse.Namespace) -> int:
+    from flows.store import DEFAULT_RETAIN_SECONDS, OutputLocked, open_store
+
+    retain = DEFAULT_RETAIN_SECONDS if args.retain_versions is None else args.retain_versions
+    try:
+        result = open_store(args.output).compact(retain)
+    except OutputLocked as exc:
+        print(f"news-etl: {exc}", file=sys.stderr)
+        return 3
+    print(json.dumps(result, indent=1))
+    return 0
+
+
 def cmd_stats(args: argparse.Namespace) -> int:
     from flows.stats import collect, format_stats, plot
 
@@ -206,7 +235,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handler = {"run": cmd_run, "serve": cmd_serve, "inspect": cmd_inspect, "stats": cmd_stats}[args.command]
+    handler = {"run": cmd_run, "serve": cmd_serve, "inspect": cmd_inspect, "stats": cmd_stats,
+               "compact": cmd_compact}[args.command]
     return handler(args)
 
 

@@ -26,10 +26,10 @@ from flows.batch import BatchResult, run_batch
 from flows.faults import pause_point
 from flows.incremental import build_version
 from flows.pool import BatchJob, WorkerPool, start_server
-from flows.report import RunSummary, format_summary, summarize
+from flows.report import RunSummary, summarize
 from flows.runners import make_task_runner
 from flows.storage import InputFile, discover
-from flows.store import DEFAULT_RETAIN_SECONDS, Store
+from flows.store import DEFAULT_RETAIN_SECONDS, open_store
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 # Executors live outside task parameters: Prefect would try to hash them.
@@ -86,22 +86,24 @@ def clean_batch(input_url: str, stage_url: str, run_id: str, batch_no: int, rel_
 def etl_flow(input_url: str, output_url: str, batch_size: int | None = None, workers: int | None = None,
              max_bytes: int | None = DEFAULT_MAX_BYTES, full_refresh: bool = False, prune: bool = False,
              runner: str = "local", address: str | None = None,
-             retain_seconds: float = DEFAULT_RETAIN_SECONDS) -> dict:
+             retain_seconds: float = DEFAULT_RETAIN_SECONDS, table_format: str | None = None) -> dict:
     """Bring the datasets under ``output_url`` up to date with the files under ``input_url``.
 
     Incremental by default: unchanged files are skipped, new ones added, changed
     ones replace their record; files that disappeared keep their records unless
     ``prune``. ``full_refresh`` rebuilds everything from the input alone.
     A superseded version stays readable for ``retain_seconds`` after it was replaced.
+    ``table_format`` (parquet | delta) picks the backend for a new local output;
+    object storage is always Delta Lake (:func:`flows.store.open_store`).
     """
     logger = get_run_logger()
     started = time.perf_counter()
     run_id = new_run_id()
     if runner == "local":
         start_server()  # the fork server imports the cleaning code while this process gets ready
-    store = Store(output_url)
+    store = open_store(output_url, table_format)
     with store.lock(run_id), _gc_frozen():
-        removed = store.collect_garbage(retain_seconds)
+        removed = store.recover(retain_seconds)
         if removed:
             logger.info("removed %d unfinished or superseded version(s): %s", len(removed), ", ".join(removed))
         previous = {} if full_refresh else store.load_state()  # raises SchemaMismatch on a major change
@@ -111,17 +113,17 @@ def etl_flow(input_url: str, output_url: str, batch_size: int | None = None, wor
         batches = make_batches(files, size)
         logger.info("run %s: %d files in %d batches of up to %d, %d worker(s), %d records live", run_id, len(files),
                     len(batches), size, workers, len(previous))
-        stage = store.url_of(store.staging_path(run_id))
+        stage = store.stage_url(run_id)
         results = _run_batches(input_url, stage, run_id, batches, workers, max_bytes, previous, runner, address)
         counts = build_version(store, run_id, previous, results, prune=prune, full_refresh=full_refresh)
         assets.publish(store, run_id, input_url, counts)
         summary = summarize(run_id, input_url, output_url, results, time.perf_counter() - started, workers, counts,
                             "full-refresh" if full_refresh else "incremental")
         store.write_run_log(run_id, summary.to_dict())
-        store.collect_garbage(retain_seconds)
+        store.recover(retain_seconds)
     for reason, n in summary.reject_reasons.items():
         logger.warning("%d input(s) rejected: %s", n, reason)
-    logger.info(format_summary(summary))
+    logger.info(reporting.format_report(summary))
     reporting.create_artifacts(summary)
     if not summary.accounted:
         raise RuntimeError(f"run {run_id}: {summary.inputs} inputs but {summary.articles + summary.rejects} outputs")

@@ -6,7 +6,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from flows.store import SchemaMismatch, StateRow, Store
+from flows.store import SchemaMismatch, StateRow
+from flows.store_parquet import ParquetStore as Store
 from schemas.doc import render
 from transforms.records import REJECT_REASONS
 
