@@ -105,6 +105,8 @@ def _add_serve_parser(sub) -> None:
     sv.add_argument("--workers", type=int, default=None, help="parallel worker processes (default: all cores)")
     sv.add_argument("--max-bytes", type=int, default=None, help="reject files larger than this (default: 64 MiB)")
     sv.add_argument("--prune", action="store_true", help="remove records whose input file has disappeared")
+    sv.add_argument("--table-format", choices=("parquet", "delta"), default=None,
+                    help="local output as versioned Parquet (default) or Delta Lake tables")
     _add_runner_args(sv)
     _add_verbosity(sv)
 
@@ -120,7 +122,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 2
     serve(args.input, args.output, cron=args.cron, timezone=args.timezone, name=args.name, overlap=args.overlap,
           paused=args.paused, batch_size=args.batch_size, workers=args.workers, max_bytes=args.max_bytes,
-          prune=args.prune, runner=args.runner, address=args.address)
+          prune=args.prune, runner=args.runner, address=args.address, table_format=args.table_format)
     return 0
 
 
@@ -176,7 +178,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         fields = {k: summary[k] for k in RunSummary.__dataclass_fields__}
         print(reporting.format_report(RunSummary(**fields)))
-        print(f"output: {args.output}/articles (hive-partitioned Parquet), {args.output}/rejects, "
+        print(f"output: {args.output}/articles, {args.output}/rejects, "
               f"{args.output}/_runs/{summary['run_id']}.json")
     return 0 if summary["accounted"] else 1
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -20,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_incremental import BIN, cli, corpus, reject_paths, rows, summary_of  # noqa: F401 (fixture)
+from tests.test_incremental import BIN, background_run, cli, corpus, reject_paths, rows, summary_of, wait_for_pause  # noqa: F401
 
 pytest.importorskip("deltalake")
 
@@ -33,17 +32,6 @@ def _change(corpus: Path) -> None:  # noqa: F811
     (corpus / "mirror" / "943901.md").unlink()
     (corpus / "mirror" / "sedsrUKwT").write_text("---\ntitle: 新标题\n---\n" + "这是一篇足够长的新文章。" * 8,
                                                  encoding="utf-8")
-
-
-def _paused(proc: subprocess.Popen, point: str, timeout: float = 180) -> int:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        line = proc.stdout.readline()
-        if m := re.search(rf"news-etl: paused at {point} \(pid (\d+)\)", line):
-            return int(m.group(1))
-        if not line and proc.poll() is not None:
-            raise AssertionError(f"the run ended before {point}: {proc.stdout.read()[-3000:]}")
-    raise AssertionError(f"{point} not reached")
 
 
 def test_local_delta_tables_match_versioned_parquet(prefect_server, corpus: Path, tmp_path: Path) -> None:  # noqa: F811
@@ -74,10 +62,8 @@ def test_s3_concurrent_writers(prefect_server, s3, corpus: Path, tmp_path: Path)
     go = tmp_path / "go"
     a_env = {**prefect_server.env, **env, "NEWS_ETL_PAUSE_AT": "before_publish", "NEWS_ETL_PAUSE_SECONDS": "200",
              "NEWS_ETL_PAUSE_UNTIL": str(go), "NEWS_ETL_HEARTBEAT_SECONDS": "600"}
-    a = subprocess.Popen([str(BIN), "run", "s3://news/cin", out, "--workers", "1", "--json"], stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT, text=True, env=a_env, start_new_session=True)
-    try:
-        _paused(a, "before_publish")
+    with background_run("s3://news/cin", out, "--workers", "1", "--json", env=a_env) as a:
+        wait_for_pause(a, "before_publish")
         # 1. a second run while A is alive: refused before it cleans anything
         started = time.perf_counter()
         b = cli(prefect_server, "s3://news/cin", out, extra_env=env, timeout=120)
@@ -91,10 +77,6 @@ def test_s3_concurrent_writers(prefect_server, s3, corpus: Path, tmp_path: Path)
         after_b = rows(out)
         go.touch()  # A goes on to its commit: the gate refuses it
         a_out, _ = a.communicate(timeout=120)
-    finally:
-        if a.poll() is None:
-            os.killpg(a.pid, signal.SIGKILL)
-            a.wait()
     assert a.returncode == 3, a_out[-3000:]
     assert f"another run ({b['run_id']}) committed to {out}" in a_out and "nothing of run" in a_out
     # nothing lost, nothing twice: exactly B's rows, which are a clean run's
@@ -125,13 +107,12 @@ def test_s3_writer_killed_mid_commit(prefect_server, s3, corpus: Path, tmp_path:
     fs.rm(src, recursive=True)
     fs.put(str(corpus), src, recursive=True)
     fast = {"NEWS_ETL_HEARTBEAT_SECONDS": "1"}
-    proc = subprocess.Popen([str(BIN), "run", f"s3://{src}", out, "--workers", "1", "--prune"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
-                            env={**prefect_server.env, **env, **fast, "NEWS_ETL_PAUSE_AT": "mid_commit",
-                                 "NEWS_ETL_PAUSE_SECONDS": "120"})
-    _paused(proc, "mid_commit")  # articles and rejects committed, dedup index and state not
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
+    with background_run(f"s3://{src}", out, "--workers", "1", "--prune",
+                        env={**prefect_server.env, **env, **fast, "NEWS_ETL_PAUSE_AT": "mid_commit",
+                             "NEWS_ETL_PAUSE_SECONDS": "120"}) as proc:
+        wait_for_pause(proc, "mid_commit")  # articles and rejects committed, dedup index and state not
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
     clean = tmp_path / "clean"
     summary_of(cli(prefect_server, str(corpus), str(clean), "--prune"))
     assert rows(out) != before  # the articles commit had landed

@@ -7,17 +7,17 @@ one file, every time), one sent by the test to a worker paused mid-batch.
 """
 from __future__ import annotations
 
+import json
 import os
-import re
 import signal
 import subprocess
-import time
+import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from flows.pool import BatchJob, WorkerDied, describe_exit, run_alone
-from tests.test_incremental import BIN, cli, corpus, reject_paths, rows, summary_of  # noqa: F401 (fixture)
+from flows.pool import describe_exit
+from tests.test_incremental import BIN, background_run, cli, corpus, reject_paths, rows, summary_of, wait_for_pause  # noqa: F401
 
 POISON = "mirror/415951.md"
 
@@ -35,18 +35,30 @@ def test_exit_descriptions() -> None:
     assert describe_exit(3) == "worker exited with status 3"
 
 
-def test_a_process_of_its_own_reports_how_it_died(tmp_path: Path, sample_dir: Path, monkeypatch) -> None:
-    monkeypatch.setenv("NEWS_ETL_TEST_CRASH_ON", "943901")
-    job = BatchJob(str(sample_dir), str(tmp_path / "stage"), "r1", 0, ["mirror/415951.md", "mirror/943901.md"],
-                   None, {})
+def test_a_process_of_its_own_reports_how_it_died(tmp_path: Path, sample_dir: Path) -> None:
+    # In a fresh interpreter: the fork server copies the environment it started with, and this
+    # test process may have started one before the fault variable was set.
+    code = f"""
+import json, signal
+from flows.pool import BatchJob, WorkerDied, run_alone
+if __name__ == "__main__":
+    job = BatchJob({str(sample_dir)!r}, {str(tmp_path / "stage")!r}, "r1", 0,
+                   ["mirror/415951.md", "mirror/943901.md"], None, {{}})
     try:
         run_alone(job)
-    except WorkerDied as died:
-        assert died.exitcode == -signal.SIGKILL and str(died) == "worker killed by SIGKILL"
-    else:
-        raise AssertionError("the worker should have died")
-    ok = run_alone(BatchJob(str(sample_dir), str(tmp_path / "stage"), "r1", 1, ["mirror/415951.md"], None, {}))
-    assert (ok.inputs, ok.articles) == (1, 1)
+        died = None
+    except WorkerDied as exc:
+        died = [exc.exitcode, str(exc)]
+    ok = run_alone(BatchJob(job.input_url, job.stage_url, "r1", 1, ["mirror/415951.md"], None, {{}}))
+    print(json.dumps([died, ok.inputs, ok.articles]))
+"""
+    script = tmp_path / "alone.py"
+    script.write_text(code, encoding="utf-8")
+    p = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
+                       cwd=Path(__file__).parent.parent, env={**os.environ, "NEWS_ETL_TEST_CRASH_ON": "943901",
+                                                              "PYTHONPATH": str(Path(__file__).parent.parent)})
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert json.loads(p.stdout) == [[-signal.SIGKILL, "worker killed by SIGKILL"], 1, 1]
 
 
 def test_a_file_that_kills_its_worker_is_the_only_loss(prefect_server, corpus: Path, tmp_path: Path) -> None:  # noqa: F811
@@ -78,23 +90,12 @@ def test_a_worker_killed_mid_batch_costs_nothing(prefect_server, corpus: Path, t
     summary_of(cli(prefect_server, str(corpus), str(clean)))
     env = {**prefect_server.env, "NEWS_ETL_PAUSE_AT": "worker", "NEWS_ETL_PAUSE_SECONDS": "120",
            "NEWS_ETL_PAUSE_ONCE": str(tmp_path / "paused-once")}
-    proc = subprocess.Popen([str(BIN), "run", str(corpus), str(out), "--workers", "2", "--batch-size", "4", "--json"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
-    try:
-        deadline, pid = time.time() + 180, None
-        while pid is None and time.time() < deadline:
-            line = proc.stdout.readline()
-            if m := re.search(r"news-etl: paused at worker \(pid (\d+)\)", line):
-                pid = int(m.group(1))
-            elif not line and proc.poll() is not None:
-                raise AssertionError("the run ended before a worker paused: " + proc.stderr.read()[-3000:])
-        assert pid is not None and pid != proc.pid
+    with background_run(str(corpus), str(out), "--workers", "2", "--batch-size", "4", "--json", env=env,
+                        stderr=subprocess.PIPE) as proc:
+        pid = wait_for_pause(proc, "worker")
+        assert pid != proc.pid
         os.kill(pid, signal.SIGKILL)  # from outside, like the OOM killer
         stdout, stderr = proc.communicate(timeout=240)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
     assert proc.returncode == 0, stderr[-3000:]
     assert "a worker process died while it ran; the pool is rebuilt" in stderr
     s = summary_of(subprocess.CompletedProcess(proc.args, 0, stdout, stderr))
