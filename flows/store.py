@@ -73,9 +73,11 @@ def state_table(rows: list[StateRow]) -> pa.Table:
                                 schema=STATE_SCHEMA.with_metadata({METADATA_KEY: SCHEMA_VERSION.encode()}))
 
 
-def check_schema_version(table: pa.Table, url: str) -> None:
-    """Refuse a dataset written with another major schema version."""
-    written = (table.schema.metadata or {}).get(METADATA_KEY, b"").decode() or SCHEMA_VERSION
+def check_schema_version(table: pa.Table | str, url: str) -> None:
+    """Refuse a dataset written with another major schema version (``table``: one stamped
+    with it in its schema metadata, or the version itself)."""
+    written = table if isinstance(table, str) else (table.schema.metadata or {}).get(METADATA_KEY, b"").decode()
+    written = written or SCHEMA_VERSION
     if written.split(".")[0] != SCHEMA_VERSION.split(".")[0]:
         raise SchemaMismatch(f"{url} holds schema version {written}; this news-etl writes "
                              f"{SCHEMA_VERSION}. Write to a new output (or use --full-refresh to rebuild).")

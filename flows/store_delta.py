@@ -59,12 +59,14 @@ from flows.store import (
     FsStore,
     OutputLocked,
     StateRow,
+    check_schema_version,
     is_local,
     state_table,
 )
 from schemas.articles import ARTICLES_SCHEMA
 from schemas.read import delta_storage_options
 from schemas.rejects import REJECTS_SCHEMA
+from schemas.version import SCHEMA_VERSION
 
 if TYPE_CHECKING:
     from flows.incremental import RunPlan
@@ -75,6 +77,7 @@ GATE_SCHEMA = pa.schema([pa.field("run_id", pa.string(), nullable=False),
                          pa.field("planned_at_version", pa.int64(), nullable=False),
                          pa.field("published_at", pa.float64(), nullable=False)])
 SCHEME_META = "news_etl.minhash_scheme"
+VERSION_META = "news_etl.schema_version"  # in the commit of _state: the schema version the run wrote
 PARTITIONS = [pa.field("year", pa.int16()), pa.field("month", pa.int8())]
 OP = "_op"  # merge source column: upsert | relink | delete
 
@@ -184,6 +187,8 @@ class DeltaStore(FsStore):
         table = self._table("_state")
         if table is None:
             return {}
+        written = (table.history(1) or [{}])[0].get(VERSION_META) or SCHEMA_VERSION
+        check_schema_version(str(written), self.url)
         rows = table.to_pyarrow_table().cast(STATE_SCHEMA).to_pylist()
         return {r["source_path"]: StateRow(**r) for r in rows}
 
@@ -256,7 +261,8 @@ class DeltaStore(FsStore):
                         commit_properties=CommitProperties(custom_metadata={SCHEME_META: SCHEME}))
         state = [replace(r, part=None) for r in plan.state.values()]
         write_deltalake(self.table_uri("_state"), state_table(state).replace_schema_metadata(None), mode="overwrite",
-                        storage_options=self.options, schema_mode="overwrite")
+                        storage_options=self.options, schema_mode="overwrite",
+                        commit_properties=CommitProperties(custom_metadata={VERSION_META: SCHEMA_VERSION}))
         pause_point("after_swap")
         with contextlib.suppress(FileNotFoundError):
             self.fs.rm(self.path("_staging", run_id), recursive=True)
