@@ -123,22 +123,23 @@ def test_s3_writer_killed_mid_commit(prefect_server, s3, corpus: Path, tmp_path:
     _readers_agree(out, env, rows(clean))
 
 
+READERS = {
+    "polars": "import polars as pl\nn = pl.scan_delta(uri, storage_options=opts).select(pl.len()).collect().item()",
+    "duckdb": "import duckdb\nfrom deltalake import DeltaTable\narrow = DeltaTable(uri, storage_options=opts)"
+              ".to_pyarrow_dataset()\nn = duckdb.sql('SELECT count(DISTINCT doc_id) FROM arrow').fetchall()[0][0]",
+    "pandas": "from deltalake import DeltaTable\nn = len(DeltaTable(uri, storage_options=opts).to_pandas("
+              "columns=['doc_id', 'title']))",
+}
+
+
 def _readers_agree(out: str, env: dict, expected: list[tuple]) -> None:
     """Polars scan_delta, DuckDB over deltalake's Arrow, and pandas, each in a process of its own
-    whose exit status must be 0."""
-    code = f"""
-import json, duckdb, polars as pl
-from deltalake import DeltaTable
-from schemas.read import delta_storage_options
-uri = {out!r} + "/articles"
-opts = delta_storage_options(uri)
-n_polars = pl.scan_delta(uri, storage_options=opts).select(pl.len()).collect().item()
-arrow = DeltaTable(uri, storage_options=opts).to_pyarrow_dataset()
-n_duck, n_ids = duckdb.sql("SELECT count(*), count(DISTINCT doc_id) FROM arrow").fetchall()[0]
-df = DeltaTable(uri, storage_options=opts).to_pandas(columns=["doc_id", "title"])
-print(json.dumps([n_polars, n_duck, n_ids, len(df)]))
-"""
-    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                       env={**os.environ, **env}, cwd=Path(__file__).parent.parent)
-    assert p.returncode == 0, (p.returncode, p.stderr[-2000:])
-    assert json.loads(p.stdout) == [len(expected)] * 4
+    whose exit status must be 0. (One process that loads all three aborts at exit now and then,
+    "terminate called without an active exception", with pyarrow 25 too: 3 of 8 tries here.)"""
+    for name, body in READERS.items():
+        code = (f"from schemas.read import delta_storage_options\nuri = {out!r} + '/articles'\n"
+                f"opts = delta_storage_options(uri)\n{body}\nprint(n)\n")
+        p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                           env={**os.environ, **env}, cwd=Path(__file__).parent.parent)
+        assert p.returncode == 0, (name, p.returncode, p.stderr[-2000:])
+        assert int(p.stdout) == len(expected), name
