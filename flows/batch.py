@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 from fsspec.implementations.local import LocalFileSystem
 
+from flows.faults import crash_on, pause_point
 from flows.storage import InputRejected, open_root, read_local, write_parquet
 from flows.storage import join as join_path
 from schemas import UNDATED_PARTITION, articles_table, partition_of, rejects_table
@@ -59,6 +60,19 @@ class BatchResult:
     flags: Counter = field(default_factory=Counter)
     seconds: float = 0.0
 
+    def absorb(self, other: BatchResult) -> None:
+        """Add the results of ``other`` (a piece of the same batch) to this one."""
+        self.inputs += other.inputs
+        self.articles += other.articles
+        self.rejects += other.rejects
+        for name in ("reject_reasons", "layouts", "publishers", "months", "flags"):
+            getattr(self, name).update(getattr(other, name))
+        self.reject_examples.extend(other.reject_examples[:max(0, REJECT_EXAMPLES - len(self.reject_examples))])
+        self.parts.extend(other.parts)
+        self.outcomes.extend(other.outcomes)
+        self.dedup.extend(other.dedup)
+        self.seconds += other.seconds
+
 
 def default_workers() -> int:
     """The cores this process may run on (its CPU affinity), at least one."""
@@ -66,12 +80,14 @@ def default_workers() -> int:
 
 
 def run_batch(input_url: str, staging_url: str, run_id: str, batch_no: int, rel_paths: list[str],
-              max_bytes: int | None = None, previous: dict[str, str] | None = None) -> BatchResult:
+              max_bytes: int | None = None, previous: dict[str, str] | None = None, piece: str = "") -> BatchResult:
     """Clean ``rel_paths`` (relative to ``input_url``) and stage their Parquet parts.
 
     ``previous`` maps a source path to the content hash the live version holds
-    for it; such files with the same bytes are reported ``unchanged``.
+    for it; such files with the same bytes are reported ``unchanged``. ``piece``
+    tells the parts of a split batch (see :mod:`flows.pool`) apart.
     """
+    pause_point("worker")
     started = time.perf_counter()
     now = datetime.now(UTC)
     previous = previous or {}
@@ -82,6 +98,7 @@ def run_batch(input_url: str, staging_url: str, run_id: str, batch_no: int, rel_
     rejects: list[Reject] = []
     status: dict[str, str] = {}
     for rel in rel_paths:
+        crash_on(rel)
         raw = read_input(in_fs, join_path(in_root, rel), rel, max_bytes)
         if isinstance(raw, bytes):
             sha = hashlib.sha256(raw).hexdigest()
@@ -105,11 +122,35 @@ def run_batch(input_url: str, staging_url: str, run_id: str, batch_no: int, rel_
             result.reject_reasons[doc.reason] += 1
             if len(result.reject_examples) < REJECT_EXAMPLES:
                 result.reject_examples.append((doc.source_path, doc.reason, doc.detail[:200]))
+    _stage(result, records, rejects, status, out_fs, out_root, f"part-{run_id}-{batch_no:05d}{piece}.parquet", run_id)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def crash_result(staging_url: str, run_id: str, batch_no: int, rel: str, detail: str, piece: str,
+                 previous: dict[str, str]) -> BatchResult:
+    """The result of a file that killed its worker each time: one ``worker_crash`` reject.
+
+    Its hash stays unknown, so the next run tries the file again (the crash may
+    have been the machine's, not the file's).
+    """
+    out_fs, out_root = open_root(staging_url)
+    result = BatchResult(batch_no=batch_no, inputs=1)
+    reject = Reject(rel, "", 0, "worker_crash", detail)
+    result.reject_reasons["worker_crash"] += 1
+    result.reject_examples.append((rel, "worker_crash", detail))
+    status = {rel: "changed" if rel in previous else "new"}
+    _stage(result, [], [reject], status, out_fs, out_root, f"part-{run_id}-{batch_no:05d}{piece}.parquet", run_id)
+    return result
+
+
+def _stage(result: BatchResult, records: list[Record], rejects: list[Reject], status: dict[str, str], out_fs,
+           out_root: str, name: str, run_id: str) -> None:
+    """Write the batch's articles (one part per month) and rejects; note them in ``result``."""
     result.articles, result.rejects = len(records), len(rejects)
     by_partition: dict[tuple[str, str], list[Record]] = {}
     for r in records:
         by_partition.setdefault(partition_of(r), []).append(r)
-    name = f"part-{run_id}-{batch_no:05d}.parquet"
     for (year, month), recs in sorted(by_partition.items()):
         result.months["undated" if year == UNDATED_PARTITION else f"{year}-{month}"] += len(recs)
         part = join_path("articles", f"year={year}", f"month={month}", name)
@@ -123,8 +164,6 @@ def run_batch(input_url: str, staging_url: str, run_id: str, batch_no: int, rel_
         result.parts.append(part)
         result.outcomes.extend(FileOutcome(r.source_path, status[r.source_path], "reject", None,
                                            r.content_sha256 or None, part) for r in rejects)
-    result.seconds = time.perf_counter() - started
-    return result
 
 
 def read_input(fs, path: str, rel: str, max_bytes: int | None) -> bytes | Reject:

@@ -1,10 +1,12 @@
 """``news-etl``: the command line.
 
-    news-etl run INPUT OUTPUT [--batch-size N] [--workers N] [--max-bytes N]
+    news-etl run INPUT OUTPUT [--batch-size N] [--workers N] [--max-bytes N] [--retain-versions 1h]
+                   [--table-format parquet|delta]
     news-etl serve INPUT OUTPUT [--cron "*/30 * * * *"] [--timezone UTC] [--name news-etl]
     news-etl inspect FILE
     news-etl stats OUTPUT [--plot FILE.png]
     news-etl profile INPUT [--site KEY] [--sample N] [--write DIR] [--json]
+    news-etl compact OUTPUT [--retain-versions 1h]
 
 ``serve`` registers a scheduled deployment of the same flow and executes its
 runs until stopped (see flows/serve.py and docs/scheduling.md).
@@ -42,6 +44,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--full-refresh", action="store_true", help="rebuild the datasets from the input alone")
     run.add_argument("--prune", action="store_true",
                      help="remove records whose input file has disappeared (kept by default)")
+    run.add_argument("--retain-versions", type=duration, default=None, metavar="DURATION",
+                     help="keep a replaced version this long for readers that listed it (e.g. 3600s, 90m, 1h, 0; "
+                          "default: 1h)")
+    run.add_argument("--table-format", choices=("parquet", "delta"), default=None,
+                     help="local output as versioned Parquet (default) or Delta Lake tables; object storage is "
+                          "always Delta Lake")
     _add_runner_args(run)
     run.add_argument("--json", action="store_true", help="print the summary as JSON")
     _add_verbosity(run)
@@ -49,6 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
     ins = sub.add_parser("inspect", help="show how one file is cleaned: layout, site, removed blocks, record")
     ins.add_argument("file", help="a raw file")
     ins.add_argument("--as", dest="source_path", default=None, help="source_path to report (default: file name)")
+    cp = sub.add_parser("compact", help="Delta Lake: optimize small files and vacuum old ones; "
+                                         "versioned Parquet: remove expired versions")
+    cp.add_argument("output", help="an output folder or URL written by `news-etl run`")
+    cp.add_argument("--retain-versions", type=duration, default=None, metavar="DURATION",
+                    help="keep what versions younger than this need (default: 1h)")
     st = sub.add_parser("stats", help="rows by publisher and month, duplicates, flags, rejects by reason")
     st.add_argument("output", help="an output folder or URL written by `news-etl run`")
     st.add_argument("--plot", metavar="FILE.png", help="also draw the counts as a PNG chart")
@@ -71,6 +84,20 @@ def _add_profile_parser(sub) -> None:
     pr.add_argument("--workers", type=int, default=None, help="parallel worker processes (default: all cores)")
     pr.add_argument("--json", action="store_true", help="print the profile as JSON")
     pr.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+
+def duration(text: str) -> float:
+    """Seconds in '3600', '3600s', '90m', '1h' or '2d'."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    text = text.strip().lower()
+    scale = units.get(text[-1:], None)
+    try:
+        value = float(text[:-1] if scale else text) * (scale or 1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (use e.g. 3600s, 90m, 1h)") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("a duration cannot be negative")
+    return value
 
 
 def _add_runner_args(p: argparse.ArgumentParser) -> None:
@@ -97,6 +124,8 @@ def _add_serve_parser(sub) -> None:
     sv.add_argument("--workers", type=int, default=None, help="parallel worker processes (default: all cores)")
     sv.add_argument("--max-bytes", type=int, default=None, help="reject files larger than this (default: 64 MiB)")
     sv.add_argument("--prune", action="store_true", help="remove records whose input file has disappeared")
+    sv.add_argument("--table-format", choices=("parquet", "delta"), default=None,
+                    help="local output as versioned Parquet (default) or Delta Lake tables")
     _add_runner_args(sv)
     _add_verbosity(sv)
 
@@ -112,7 +141,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 2
     serve(args.input, args.output, cron=args.cron, timezone=args.timezone, name=args.name, overlap=args.overlap,
           paused=args.paused, batch_size=args.batch_size, workers=args.workers, max_bytes=args.max_bytes,
-          prune=args.prune, runner=args.runner, address=args.address)
+          prune=args.prune, runner=args.runner, address=args.address, table_format=args.table_format)
     return 0
 
 
@@ -127,6 +156,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 2
     if "://" not in args.input and not Path(args.input).exists():
         print(f"news-etl: input not found: {args.input}", file=sys.stderr)  # before paying for Prefect
+        return 2
+    if args.table_format == "parquet" and "://" in args.output and not args.output.startswith("file://"):
+        print(f"news-etl: {args.output}: versioned Parquet needs a local filesystem; object storage is written "
+              "as Delta Lake tables (--table-format delta)", file=sys.stderr)
         return 2
     from flows import temp_server
 
@@ -143,16 +176,19 @@ def cmd_run(args: argparse.Namespace) -> int:
         with temp_server.use(server):
             summary = etl_flow(args.input, args.output, batch_size=args.batch_size, workers=args.workers,
                                max_bytes=args.max_bytes or DEFAULT_MAX_BYTES, full_refresh=args.full_refresh,
-                               prune=args.prune, runner=args.runner, address=args.address)
+                               prune=args.prune, runner=args.runner, address=args.address,
+                               table_format=args.table_format,
+                               **({} if args.retain_versions is None else {"retain_seconds": args.retain_versions}))
     except FileNotFoundError as exc:
         print(f"news-etl: {exc}", file=sys.stderr)
         return 2
     except temp_server.ServerStartError as exc:
         print(f"news-etl: {exc}", file=sys.stderr)
         return 1
-    except OutputLocked as exc:
+    except OutputLocked as exc:  # also ConcurrentWrite: another run committed first
         print(f"news-etl: {exc}", file=sys.stderr)
         return 3
+
     except SchemaMismatch as exc:
         print(f"news-etl: {exc}", file=sys.stderr)
         return 4
@@ -161,7 +197,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     else:
         fields = {k: summary[k] for k in RunSummary.__dataclass_fields__}
         print(reporting.format_report(RunSummary(**fields)))
-        print(f"output: {args.output}/articles (hive-partitioned Parquet), {args.output}/rejects, "
+        print(f"output: {args.output}/articles, {args.output}/rejects, "
               f"{args.output}/_runs/{summary['run_id']}.json")
     return 0 if summary["accounted"] else 1
 
@@ -187,6 +223,19 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     print(json.dumps(record, ensure_ascii=False, indent=1))
     print("text:")
     print(doc.text)
+    return 0
+
+
+def cmd_compact(args: argparse.Namespace) -> int:
+    from flows.store import DEFAULT_RETAIN_SECONDS, OutputLocked, open_store
+
+    retain = DEFAULT_RETAIN_SECONDS if args.retain_versions is None else args.retain_versions
+    try:
+        result = open_store(args.output).compact(retain)
+    except OutputLocked as exc:
+        print(f"news-etl: {exc}", file=sys.stderr)
+        return 3
+    print(json.dumps(result, indent=1))
     return 0
 
 
@@ -239,7 +288,8 @@ def cmd_profile(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handler = {"run": cmd_run, "serve": cmd_serve, "inspect": cmd_inspect, "stats": cmd_stats, "profile": cmd_profile}[args.command]
+    handler = {"run": cmd_run, "serve": cmd_serve, "inspect": cmd_inspect, "stats": cmd_stats, "profile": cmd_profile,
+               "compact": cmd_compact}[args.command]
     return handler(args)
 
 

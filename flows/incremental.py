@@ -1,24 +1,20 @@
-"""Assemble the next version of the datasets from the live one and a run's batches.
+"""Plan the next version of the datasets from the live one and a run's batches.
 
-Three steps: plan the new state (pure bookkeeping over small per-file rows),
-link duplicates over every article of that state, then materialise the version
-(carry, filter or rewrite part files through the :class:`~flows.store.Store`).
+Two steps shared by every backend: plan the new state (pure bookkeeping over
+small per-file rows), then link duplicates over every article of that state.
+The :class:`RunPlan` says what must change; the store's ``write`` materialises
+it (versioned Parquet carries, filters and rewrites part files; Delta Lake
+merges rows by key).
 """
 from __future__ import annotations
 
-import os
-import posixpath
 from collections import Counter, defaultdict
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from flows.batch import BatchResult
-from flows.storage import write_parquet
 from flows.store import StateRow, Store
-from schemas import articles_table, rejects_table
 from transforms.dedup import SCHEME, DedupEntry, link_duplicates, signature
 
 DEDUP_FILE = "_dedup.parquet"
@@ -54,8 +50,30 @@ class VersionCounts:
 @dataclass
 class Plan:
     state: dict[str, StateRow]
-    drop: dict[str, set[str]]  # old part -> keys of rows it must lose
+    drop: dict[str, set[str]]  # old part -> keys of rows it must lose ("" on backends without parts)
     counts: VersionCounts
+
+
+@dataclass
+class RunPlan(Plan):
+    """A :class:`Plan` with the duplicate links over every live article."""
+
+    full_refresh: bool = False
+    previous: dict[str, StateRow] = field(default_factory=dict)  # the live state the plan starts from
+    entries: list[DedupEntry] = field(default_factory=list)  # the dedup index of the new version
+    links: dict[str, str | None] = field(default_factory=dict)  # doc_id -> duplicate_of, every live article
+    relink: dict[str, str | None] = field(default_factory=dict)  # kept or new rows whose duplicate_of changes
+    new_ids: set[str] = field(default_factory=set)  # doc_ids cleaned by this run
+
+    def new_parts(self, run_id: str) -> set[str]:
+        return {row.part for row in self.state.values() if row.part and row.run_id == run_id}
+
+    def dedup_table(self) -> pa.Table:
+        rows = [{"doc_id": e.doc_id, "first_seen": e.first_seen, "published_at": e.published_at,
+                 "text_hash": e.text_hash, "minhash": e.minhash, "duplicate_of": self.links.get(e.doc_id)}
+                for e in sorted(self.entries, key=lambda e: e.doc_id)]
+        return pa.Table.from_pylist(rows, schema=DEDUP_SCHEMA.with_metadata({SCHEME_KEY: SCHEME.encode()}))
+
 
 
 def plan_version(run_id: str, previous: dict[str, StateRow], results: list[BatchResult], prune: bool,
@@ -76,15 +94,14 @@ def plan_version(run_id: str, previous: dict[str, StateRow], results: list[Batch
         counts.input_kinds[outcome.kind] += 1
         state[outcome.source_path] = StateRow(outcome.source_path, outcome.doc_id, outcome.content_sha256,
                                               outcome.kind or "reject", outcome.part, run_id)
-        if old is not None and old.part:
-            drop[old.part].add(_row_key(old))
+        if old is not None:
+            drop[old.part or ""].add(_row_key(old))
     for source_path, old in previous.items():
         if source_path in seen or full_refresh:
             continue
         if prune:
             counts.removed += 1
-            if old.part:
-                drop[old.part].add(_row_key(old))
+            drop[old.part or ""].add(_row_key(old))
         else:
             counts.missing += 1
             state[source_path] = old
@@ -93,121 +110,49 @@ def plan_version(run_id: str, previous: dict[str, StateRow], results: list[Batch
     return Plan(state, drop, counts)
 
 
-def load_dedup(store: Store) -> tuple[dict[str, dict], bool]:
-    """The live version's dedup rows by doc_id, and whether their signatures are of this
-    :data:`~transforms.dedup.SCHEME` (signatures of another scheme must not be compared)."""
-    run = store.current_run()
-    path = posixpath.join(store.version_path(run), DEDUP_FILE) if run else None
-    if not path or not store.fs.exists(path):
-        return {}, True
-    with store.fs.open(path, "rb") as fh:
-        scheme = (pq.read_metadata(fh).metadata or {}).get(SCHEME_KEY)
-        fh.seek(0)
-        rows = {r["doc_id"]: r for r in pq.read_table(fh, schema=DEDUP_SCHEMA).to_pylist()}
-    return rows, scheme == SCHEME.encode()
-
-
-def recompute_signatures(store: Store, run: str, parts: dict[str, set[str]]) -> dict[str, bytes | None]:
-    """Signatures of this scheme for the records ``parts`` names (part -> doc_ids), from the
-    ``text`` the version of ``run`` holds for them: what a store written with another scheme
-    needs once. Records not found get None (no near-duplicate link, exact ones still work)."""
-    out: dict[str, bytes | None] = {}
-    for part, ids in sorted(parts.items()):
-        path = posixpath.join(store.version_path(run), part)
-        if not store.fs.exists(path):
-            continue
-        with store.fs.open(path, "rb") as fh:
-            table = pq.read_table(fh, columns=["doc_id", "text"])
-        for doc_id, text in zip(table.column("doc_id").to_pylist(), table.column("text").to_pylist(), strict=True):
-            if doc_id in ids:
-                out[doc_id] = signature(text or "")
-    return out
-
-
-def build_version(store: Store, run_id: str, previous: dict[str, StateRow], results: list[BatchResult],
-                  prune: bool = False, full_refresh: bool = False) -> VersionCounts:
-    """Write the staged version (parts, dedup index, state); return the counts."""
-    plan = plan_version(run_id, previous, results, prune, full_refresh)
-    stage = store.staging_path(run_id)
-    old_run = store.current_run()
-    old_dedup, current_scheme = ({}, True) if full_refresh else load_dedup(store)
+def plan_run(store: Store, run_id: str, previous: dict[str, StateRow], results: list[BatchResult],
+             prune: bool = False, full_refresh: bool = False) -> RunPlan:
+    """The plan of the run and the duplicate links of the version it makes."""
+    base = plan_version(run_id, previous, results, prune, full_refresh)
+    plan = RunPlan(base.state, base.drop, base.counts, full_refresh=full_refresh, previous=previous)
+    old_dedup, current_scheme = ({}, True) if full_refresh or not previous else store.load_dedup()
     live_ids = {r.doc_id for r in plan.state.values() if r.kind == "article" and r.doc_id}
     new_entries = {e.doc_id: e for r in results for e in r.dedup}
+    plan.new_ids = set(new_entries)
     part_of = {r.doc_id: r.part for r in plan.state.values() if r.kind == "article"}
-    if not current_scheme and old_run:  # signatures of another scheme: recompute the ones kept from the text
-        stale: dict[str, set[str]] = defaultdict(set)
-        for doc_id in live_ids:
-            if doc_id in old_dedup and doc_id not in new_entries and part_of.get(doc_id):
-                stale[part_of[doc_id]].add(doc_id)
-        fresh = recompute_signatures(store, old_run, stale)
+    if not current_scheme:  # signatures of another scheme: recompute the ones kept from the text
+        stale = {d: part_of.get(d) for d in live_ids if d in old_dedup and d not in new_entries}
+        texts = store.texts_of(stale)
         for doc_id, row in old_dedup.items():
-            row["minhash"] = fresh.get(doc_id)
-    entries: list[DedupEntry] = []
+            row["minhash"] = signature(texts[doc_id] or "") if doc_id in texts else None
     for doc_id in live_ids:
         old = old_dedup.get(doc_id)
         if doc_id in new_entries:
             e = new_entries[doc_id]
             if old:  # a changed file is the same document: it keeps its place in line
                 e = DedupEntry(e.doc_id, old["first_seen"], e.published_at, e.text_hash, e.minhash)
-            entries.append(e)
+            plan.entries.append(e)
         elif old:
-            entries.append(DedupEntry(doc_id, old["first_seen"], old["published_at"], old["text_hash"], old["minhash"]))
-    links = link_duplicates(entries)
-    # parts whose rows need a new duplicate_of value
-    relink: dict[str, dict[str, str | None]] = defaultdict(dict)
-    for doc_id, target in links.items():
+            plan.entries.append(DedupEntry(doc_id, old["first_seen"], old["published_at"], old["text_hash"],
+                                           old["minhash"]))
+    plan.links = link_duplicates(plan.entries)
+    for doc_id, target in plan.links.items():  # rows that need a new duplicate_of value
         before = old_dedup[doc_id]["duplicate_of"] if doc_id in old_dedup and doc_id not in new_entries else None
-        if target != before and part_of.get(doc_id):
-            relink[part_of[doc_id]][doc_id] = target
-    jobs = []
-    if old_run and not full_refresh:
-        carried = {row.part for row in plan.state.values() if row.part and row.run_id != run_id}
-        jobs += [(store.carry_part, old_run, part, stage, plan.drop.get(part, set()), relink.get(part))
-                 for part in sorted(carried)]
-    for part in sorted({row.part for row in plan.state.values() if row.part and row.run_id == run_id}):
-        if relink.get(part):
-            path = posixpath.join(stage, part)
-            jobs.append((store.rewrite_part, path, path, set(), relink[part]))
-    # Each job reads and writes its own part; Parquet decoding, zstd and file I/O
-    # release the GIL, so threads use every core while the worker processes idle.
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        for future in [pool.submit(*job) for job in jobs]:
-            future.result()
-    _keep_schemas(store, stage, run_id, plan.counts)
-    _write_dedup(store, stage, entries, links)
-    store.write_state(stage, list(plan.state.values()))
-    plan.counts.duplicates_total = sum(1 for v in links.values() if v)
-    plan.counts.duplicates_new = sum(1 for d, v in links.items() if v and d in new_entries)
+        if target != before:
+            plan.relink[doc_id] = target
+    plan.counts.duplicates_total = sum(1 for v in plan.links.values() if v)
+    plan.counts.duplicates_new = sum(1 for d, v in plan.links.items() if v and d in new_entries)
+    return plan
+
+
+def build_version(store: Store, run_id: str, previous: dict[str, StateRow], results: list[BatchResult],
+                  prune: bool = False, full_refresh: bool = False) -> VersionCounts:
+    """Plan the run and let the store write it (not yet live: see ``store.publish``); return the counts."""
+    plan = plan_run(store, run_id, previous, results, prune, full_refresh)
+    store.write(run_id, plan)
     return plan.counts
 
 
-def _keep_schemas(store: Store, stage: str, run_id: str, counts: VersionCounts) -> None:
-    """A dataset left with no row gets one empty part file that carries its schema.
-
-    Readers that take the schema from the files (DuckDB, Polars, pandas, a plain
-    ``pyarrow.dataset``) then see every column and zero rows instead of failing
-    on an empty folder. The part belongs to no state row, so the next run never
-    carries it: it writes one again only while the dataset is still empty.
-    The articles' part sits in ``year=0/month=0``, a partition no date maps to:
-    readers that infer the hive columns get ``year`` and ``month`` as integers
-    (the undated partition alone, all nulls, defeats pyarrow's and pandas'
-    inference; a file outside any partition would have no hive columns).
-    """
-    name = f"part-{run_id}-empty.parquet"
-    if counts.articles_total == 0:
-        write_parquet(store.fs, posixpath.join(stage, "articles", "year=0", "month=0", name), articles_table([], run_id))
-    if counts.rejects_total == 0:
-        write_parquet(store.fs, posixpath.join(stage, "rejects", name), rejects_table([], run_id))
-
-
-def _write_dedup(store: Store, stage: str, entries: list[DedupEntry], links: dict[str, str | None]) -> None:
-    rows = [{"doc_id": e.doc_id, "first_seen": e.first_seen, "published_at": e.published_at,
-             "text_hash": e.text_hash, "minhash": e.minhash, "duplicate_of": links.get(e.doc_id)}
-            for e in sorted(entries, key=lambda e: e.doc_id)]
-    schema = DEDUP_SCHEMA.with_metadata({SCHEME_KEY: SCHEME.encode()})
-    write_parquet(store.fs, posixpath.join(stage, DEDUP_FILE), pa.Table.from_pylist(rows, schema=schema))
-
-
 def _row_key(row: StateRow) -> str:
-    """Article rows are keyed by doc_id in their parts, reject rows by source path."""
+    """Article rows are keyed by doc_id, reject rows by source path."""
     return row.doc_id if row.kind == "article" and row.doc_id else row.source_path

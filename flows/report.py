@@ -1,4 +1,5 @@
-"""The run summary: counts that must add up, and how they print."""
+"""The run summary: counts that must add up. How it prints (terminal, log, Prefect
+artifacts) is :mod:`flows.reporting`, from one list of rows."""
 from __future__ import annotations
 
 from collections import Counter
@@ -83,27 +84,3 @@ def summarize(run_id: str, input_url: str, output_url: str, results: list[BatchR
         seconds=round(seconds, 3),
         **{k: dict(c.most_common()) for k, c in total.items()},
     )
-
-
-def _table(title: str, counts: dict[str, int]) -> list[str]:
-    if not counts:
-        return [f"{title}: none"]
-    width = max(len(k) for k in counts)
-    return [f"{title}:"] + [f"  {k.ljust(width)}  {v:>7}" for k, v in counts.items()]
-
-
-def format_summary(s: RunSummary) -> str:
-    status = "all accounted for" if s.accounted else "COUNTS DO NOT ADD UP"
-    lines = [
-        f"run {s.run_id}: {s.inputs} inputs = {s.articles} articles + {s.rejects} rejects ({status})",
-        f"  {s.mode}: {s.new} new, {s.changed} changed, {s.unchanged} unchanged, {s.missing} gone but kept, "
-        f"{s.removed} removed, {s.errors} errors",
-        f"  dataset now: {s.articles_total} articles ({s.duplicates_total} linked as duplicates, {s.duplicates_new} "
-        f"of them new), {s.rejects_total} rejects",
-        f"  {s.batches} batches on {s.workers} worker(s), {s.seconds:.1f} s, {s.files_per_second:.0f} files/s",
-        *_table("rejects by reason (cleaned this run)", s.reject_reasons),
-        *_table("articles by layout", s.layouts),
-        *_table("articles by publisher", s.publishers),
-        *_table("quality flags", s.flags),
-    ]
-    return "\n".join(lines)

@@ -2,10 +2,11 @@
 warnings and the terminal progress bar.
 
 One list of rows (section, item, value) built from the
-:class:`~flows.report.RunSummary` is both the table artifact every run leaves
-in Prefect and the table ``news-etl run`` prints, so the UI and the terminal
-show the same numbers. The markdown artifact summarises the run with links to
-the output.
+:class:`~flows.report.RunSummary` is the only rendering of a run: it is the
+table artifact every run leaves in Prefect, the table ``news-etl run`` prints
+and the flow logs, and the markdown artifact (the same rows as markdown
+tables, under links to the output), so the UI, the log and the terminal show
+the same numbers.
 """
 from __future__ import annotations
 
@@ -116,59 +117,31 @@ def output_links(s: RunSummary) -> dict[str, str]:
 
 
 def markdown_report(s: RunSummary, top: int = 10) -> str:
+    """The headline, links to the output, and the report rows as markdown tables (one per section)."""
     links = output_links(s)
-    cov = date_coverage(s.months)
     status = "all accounted for" if s.accounted else "**counts do not add up**"
 
     def cell(text: object) -> str:
         return str(text).replace("|", "\\|").replace("\n", " ")
 
-    def bullets(counts: dict[str, int]) -> list[str]:
-        items = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-        lines = [f"| {cell(k)} | {v} |" for k, v in items[:top]]
-        if len(items) > top:
-            lines.append(f"| *{len(items) - top} more* | {sum(v for _, v in items[top:])} |")
-        return lines or ["| (none) | 0 |"]
-
-    return "\n".join([
+    lines = [
         f"# news-etl run `{s.run_id}`",
         "",
-        f"**{s.inputs} inputs = {s.articles} articles + {s.rejects} rejects** ({status}); {s.mode}: "
-        f"{s.new} new, {s.changed} changed, {s.unchanged} unchanged, {s.missing} gone but kept, {s.removed} removed, "
-        f"{s.errors} errors.",
+        f"**{s.inputs} inputs = {s.articles} articles + {s.rejects} rejects** ({status}); {s.mode}.",
         "",
-        f"{s.batches} batches on {s.workers} worker(s) in {s.seconds:.1f} s: **{s.files_per_second:.0f} files/s**.",
-        "",
-        "## Output",
-        "",
-        "| dataset | rows now | location |",
-        "|---|--:|---|",
-        f"| articles | {s.articles_total} ({s.duplicates_total} linked as duplicates) | "
-        f"[{links['articles']}]({links['articles']}) |",
-        f"| rejects | {s.rejects_total} | [{links['rejects']}]({links['rejects']}) |",
-        f"| run log | | [{links['run log']}]({links['run log']}) |",
+        "| output | location |",
+        "|---|---|",
+        *[f"| {name} | [{url}]({url}) |" for name, url in links.items()],
         "",
         f"Input: `{location(s.input_url)}`",
-        "",
-        "## Cleaned this run",
-        "",
-        f"Dates: {cov['first month']} to {cov['last month']} ({cov['months with articles']} months with articles), "
-        f"{cov['undated articles']} undated.",
-        "",
-        "| rejects by reason | files |",
-        "|---|--:|",
-        *bullets(s.reject_reasons),
-        "",
-        "| articles by publisher | articles |",
-        "|---|--:|",
-        *bullets(s.publishers),
-        "",
-        "| articles by layout | articles |",
-        "|---|--:|",
-        *bullets(s.layouts),
-        "",
-        f"Every count is in the table artifact `{TABLE_KEY}`.",
-    ])
+    ]
+    previous = None
+    for row in report_rows(s, limit=top):
+        if row["section"] != previous:
+            lines += ["", f"| {cell(row['section'])} | |", "|---|--:|"]
+            previous = row["section"]
+        lines.append(f"| {cell(row['item'])} | {_fmt(row['value'])} |")
+    return "\n".join([*lines, "", f"Every count is in the table artifact `{TABLE_KEY}`."])
 
 
 def create_artifacts(s: RunSummary) -> None:

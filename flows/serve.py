@@ -31,12 +31,12 @@ def absolute(url: str) -> str:
 
 def flow_parameters(input_url: str, output_url: str, batch_size: int | None = None, workers: int | None = None,
                     max_bytes: int | None = None, prune: bool = False, runner: str = "local",
-                    address: str | None = None) -> dict[str, Any]:
+                    address: str | None = None, table_format: str | None = None) -> dict[str, Any]:
     params: dict[str, Any] = {"input_url": absolute(input_url), "output_url": absolute(output_url)}
     if runner != "local":
         params["runner"] = runner
     for key, value in (("batch_size", batch_size), ("workers", workers), ("max_bytes", max_bytes),
-                       ("address", address)):
+                       ("address", address), ("table_format", table_format)):
         if value is not None:
             params[key] = value
     if prune:

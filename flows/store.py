@@ -1,60 +1,51 @@
-"""The output store: versioned, atomically published, incremental, one writer.
+"""The output store: one interface, one module per backend.
 
-Layout under OUTPUT (local filesystem)::
+The flow talks to a :class:`Store` only, and never asks which one it has:
 
-    articles -> _current/articles      (fixed symlinks: what plain readers open)
-    rejects  -> _current/rejects
-    _current -> _versions/<run_id>     (swapped atomically with rename(2))
-    _versions/<run_id>/articles/year=YYYY/month=MM/part-*.parquet
-    _versions/<run_id>/rejects/part-*.parquet
-    _versions/<run_id>/_state.parquet  (one row per source_path: hash, kind, part)
-    _runs/<run_id>.json                (the run log)
-    .lock                              (flock: one writer; released by the kernel if the run dies)
+- ``lock(run_id)``: the writer guard for the length of a run;
+- ``recover(retain_seconds)``: clear what killed runs left, expire old versions;
+- ``load_state()`` / ``load_dedup()`` / ``texts_of()``: what the live data holds;
+- ``stage_url(run_id)``: where the batches write their Parquet parts;
+- ``write(run_id, plan)``: materialise the plan (:mod:`flows.incremental`);
+- ``publish(run_id)``: make it live, the single atomic step of a run;
+- ``write_run_log(run_id, summary)``, ``compact()``.
 
-A run builds a complete new version beside the live one: unchanged part files
-are hard-linked (no copy), parts holding a replaced record are rewritten
-without it, new parts come from the run's batches. Publishing is one rename of
-the ``_current`` symlink, so a reader sees the old version or the new one,
-never a mix; a run killed at any point leaves the previous version live and
-its unfinished ``*.tmp`` directory is removed by the next run.
+Backends, chosen from the output URL and ``--table-format``:
 
-On object storage (s3://, memory://) there are no symlinks or hard links: the
-pointer is the object ``_CURRENT`` (one atomic PUT) and parts are copied; read
-through :func:`schemas.read.articles_dataset`, which follows the pointer.
+- :mod:`flows.store_parquet`: versioned Hive-partitioned Parquet on a local
+  filesystem (symlink swap, hard links, flock). The default for local paths.
+- :mod:`flows.store_delta`: Delta Lake tables (delta-rs): atomic commits with
+  S3 conditional writes, merge by ``doc_id``. Always used for object storage
+  (``s3://``, ``gs://``, ``az://``...), and locally with ``--table-format delta``.
 """
 from __future__ import annotations
 
-import contextlib
-import errno
 import json
-import os
 import posixpath
-import shutil
-import socket
-import time
-from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
-from flows.storage import open_root, write_parquet
+from flows.storage import open_root
 from schemas.version import METADATA_KEY, SCHEMA_VERSION
 
+if TYPE_CHECKING:
+    from flows.incremental import RunPlan
+
 DATASETS = ("articles", "rejects")
-STATE_FILE = "_state.parquet"
-POINTER = "_CURRENT"
+TABLE_FORMATS = ("parquet", "delta")
 STATE_SCHEMA = pa.schema([
     pa.field("source_path", pa.string(), nullable=False),
     pa.field("doc_id", pa.string()),
     pa.field("content_sha256", pa.string()),
     pa.field("kind", pa.string(), nullable=False),  # article | reject
-    pa.field("part", pa.string()),  # path of the part file, relative to the version root
+    pa.field("part", pa.string()),  # the part file holding the row (versioned Parquet); null on Delta tables
     pa.field("run_id", pa.string(), nullable=False),
 ])
-# How many superseded versions stay on disk for readers still holding them open.
-KEEP_OLD_VERSIONS = 1
+# How long a replaced version stays readable for readers that listed it before it was replaced.
+DEFAULT_RETAIN_SECONDS = 3600.0
 
 
 class OutputLocked(RuntimeError):
@@ -75,183 +66,77 @@ class StateRow:
     run_id: str
 
 
-class Store:
-    """One output root. Local paths get symlinks, hard links and flock."""
+def state_table(rows: list[StateRow]) -> pa.Table:
+    """The state rows as a table sorted by source path, stamped with the schema version."""
+    rows = sorted(rows, key=lambda r: r.source_path)
+    return pa.Table.from_pydict({name: [getattr(r, name) for r in rows] for name in STATE_SCHEMA.names},
+                                schema=STATE_SCHEMA.with_metadata({METADATA_KEY: SCHEMA_VERSION.encode()}))
+
+
+def check_schema_version(table: pa.Table | str, url: str) -> None:
+    """Refuse a dataset written with another major schema version (``table``: one stamped
+    with it in its schema metadata, or the version itself)."""
+    written = table if isinstance(table, str) else (table.schema.metadata or {}).get(METADATA_KEY, b"").decode()
+    written = written or SCHEMA_VERSION
+    if written.split(".")[0] != SCHEMA_VERSION.split(".")[0]:
+        raise SchemaMismatch(f"{url} holds schema version {written}; this news-etl writes "
+                             f"{SCHEMA_VERSION}. Write to a new output (or use --full-refresh to rebuild).")
+
+
+class Store(Protocol):
+    """What the flow needs of an output (see the module docstring)."""
+
+    url: str
+
+    def lock(self, run_id: str) -> AbstractContextManager[None]: ...
+    def recover(self, retain_seconds: float = DEFAULT_RETAIN_SECONDS) -> list[str]: ...
+    def load_state(self) -> dict[str, StateRow]: ...
+    def load_dedup(self) -> tuple[dict[str, dict], bool]: ...
+    def texts_of(self, ids_by_part: dict[str, set[str]]) -> dict[str, str | None]: ...
+    def stage_url(self, run_id: str) -> str: ...
+    def write(self, run_id: str, plan: RunPlan) -> None: ...
+    def publish(self, run_id: str) -> None: ...
+    def write_run_log(self, run_id: str, summary: dict) -> str: ...
+    def compact(self, retain_seconds: float = DEFAULT_RETAIN_SECONDS) -> dict: ...
+
+
+def is_local(url: str) -> bool:
+    return "://" not in url or url.startswith("file://")
+
+
+def open_store(url: str, table_format: str | None = None) -> Store:
+    """The backend for ``url``: Delta Lake on object storage or when asked for, else versioned Parquet.
+
+    An existing output keeps its format: a local folder that holds Delta tables
+    is opened as Delta without ``--table-format``.
+    """
+    if table_format not in (None, *TABLE_FORMATS):
+        raise ValueError(f"unknown table format {table_format!r}; choose one of {', '.join(TABLE_FORMATS)}")
+    if not is_local(url) and table_format == "parquet":
+        raise ValueError(f"{url}: versioned Parquet needs a local filesystem (symlinks, hard links); "
+                         "object storage is written as Delta Lake tables (--table-format delta)")
+    if table_format is None:
+        fs, root = open_root(url)
+        delta_here = fs.exists(posixpath.join(root, "articles", "_delta_log"))
+        table_format = "delta" if not is_local(url) or delta_here else "parquet"
+    if table_format == "delta":
+        from flows.store_delta import DeltaStore
+
+        return DeltaStore(url)
+    from flows.store_parquet import ParquetStore
+
+    return ParquetStore(url)
+
+
+class FsStore:
+    """What every backend shares: an fsspec root and the run logs under ``_runs/``."""
 
     def __init__(self, output_url: str) -> None:
         self.url = output_url
         self.fs, self.root = open_root(output_url)
-        self.local = "file" in (self.fs.protocol if isinstance(self.fs.protocol, tuple) else (self.fs.protocol,))
 
-    # -- paths -------------------------------------------------------------
     def path(self, *parts: str) -> str:
         return posixpath.join(self.root, *parts)
-
-    def version_path(self, run_id: str) -> str:
-        return self.path("_versions", run_id)
-
-    def url_of(self, path: str) -> str:
-        return path if self.local else self.fs.unstrip_protocol(path)
-
-    # -- locking -----------------------------------------------------------
-    @contextlib.contextmanager
-    def lock(self, run_id: str) -> Iterator[None]:
-        """Fail fast if another run writes here; the kernel frees the lock if we die."""
-        if not self.local:
-            yield  # object stores have no advisory locks: one scheduler per output
-            return
-        import fcntl
-
-        os.makedirs(self.root, exist_ok=True)
-        fd = os.open(self.path(".lock"), os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                    raise
-                holder = os.pread(fd, 512, 0).decode("utf-8", "replace").strip() or "another process"
-                raise OutputLocked(f"output {self.url} is being written by {holder}; try again when it finishes") \
-                    from None
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"run {run_id} (pid {os.getpid()} on {socket.gethostname()})".encode(), 0)
-            yield
-        finally:
-            os.close(fd)  # closing releases the flock
-
-    # -- reading the live version ------------------------------------------
-    def current_run(self) -> str | None:
-        if self.local:
-            link = self.path("_current")
-            if os.path.islink(link):
-                return os.path.basename(os.readlink(link).rstrip("/"))
-            return None
-        pointer = self.path(POINTER)
-        if self.fs.exists(pointer):
-            return self.fs.cat_file(pointer).decode().strip() or None
-        return None
-
-    def load_state(self) -> dict[str, StateRow]:
-        run = self.current_run()
-        if run is None:
-            return {}
-        path = posixpath.join(self.version_path(run), STATE_FILE)
-        if not self.fs.exists(path):
-            return {}
-        with self.fs.open(path, "rb") as fh:
-            table = pq.read_table(fh)
-        written = (table.schema.metadata or {}).get(METADATA_KEY, b"").decode() or SCHEMA_VERSION
-        if written.split(".")[0] != SCHEMA_VERSION.split(".")[0]:
-            raise SchemaMismatch(f"{self.url} holds schema version {written}; this news-etl writes "
-                                 f"{SCHEMA_VERSION}. Write to a new output (or use --full-refresh to rebuild).")
-        return {r["source_path"]: StateRow(**r) for r in table.cast(STATE_SCHEMA).to_pylist()}
-
-    # -- recovery and garbage collection -----------------------------------
-    def collect_garbage(self) -> list[str]:
-        """Remove unfinished versions of killed runs and superseded versions."""
-        versions = self.path("_versions")
-        if not self.fs.exists(versions):
-            return []
-        current = self.current_run()
-        names = sorted(posixpath.basename(p.rstrip("/")) for p in self.fs.ls(versions, detail=False))
-        finished = [n for n in names if not n.endswith(".tmp") and n != current]
-        doomed = [n for n in names if n.endswith(".tmp")]
-        keep = set(finished[-KEEP_OLD_VERSIONS:]) if KEEP_OLD_VERSIONS else set()
-        doomed += [n for n in finished if n not in keep and (current is None or n < current)]
-        # a finished version newer than the live one was never published: drop it too
-        doomed += [n for n in finished if current is not None and n > current]
-        for name in dict.fromkeys(doomed):
-            self.fs.rm(posixpath.join(versions, name), recursive=True)
-        for stale in (self.path("_staging"),):
-            if self.fs.exists(stale):
-                self.fs.rm(stale, recursive=True)
-        return doomed
-
-    # -- building a version --------------------------------------------------
-    def staging_path(self, run_id: str) -> str:
-        """Where a run builds its version. Object stores have no rename: the version is
-        written in place and stays invisible until the pointer names it."""
-        return self.version_path(run_id + ".tmp") if self.local else self.version_path(run_id)
-
-    def carry_part(self, old_run: str, part: str, new_root: str, drop_ids: set[str],
-                   links: dict[str, str | None] | None = None) -> str | None:
-        """Bring one part of the live version into the new one, minus ``drop_ids``
-        and with ``duplicate_of`` set from ``links`` when given.
-
-        Returns the part's relative path in the new version, or None when no row is left.
-        """
-        src = posixpath.join(self.version_path(old_run), part)
-        dst = posixpath.join(new_root, part)
-        if not drop_ids and not links:
-            self._link_or_copy(src, dst)
-            return part
-        return part if self.rewrite_part(src, dst, drop_ids, links) else None
-
-    def rewrite_part(self, src: str, dst: str, drop_ids: set[str], links: dict[str, str | None] | None) -> bool:
-        """Write ``src`` to ``dst`` without ``drop_ids`` rows; False when nothing is left."""
-        with self.fs.open(src, "rb") as fh:
-            table = pq.read_table(fh)
-        key = "doc_id" if "doc_id" in table.column_names else "source_path"
-        if drop_ids:
-            keep = pc.invert(pc.is_in(table.column(key), value_set=pa.array(sorted(drop_ids), pa.string())))
-            table = table.filter(keep)
-        if table.num_rows == 0:
-            if src == dst:
-                self.fs.rm(dst)
-            return False
-        if links and "duplicate_of" in table.column_names:
-            ids = table.column("doc_id").to_pylist()
-            old = table.column("duplicate_of").to_pylist()
-            new = pa.array([links.get(i, o) for i, o in zip(ids, old, strict=True)], pa.string())
-            table = table.set_column(table.schema.get_field_index("duplicate_of"), table.schema.field("duplicate_of"),
-                                     new)
-        write_parquet(self.fs, dst, table)
-        return True
-
-    def _link_or_copy(self, src: str, dst: str) -> None:
-        self.fs.makedirs(posixpath.dirname(dst), exist_ok=True)
-        if self.local:
-            try:
-                os.link(src, dst)
-                return
-            except OSError:
-                shutil.copy2(src, dst)
-                return
-        self.fs.copy(src, dst)
-
-    def write_state(self, stage: str, rows: list[StateRow]) -> None:
-        rows = sorted(rows, key=lambda r: r.source_path)
-        table = pa.Table.from_pydict({name: [getattr(r, name) for r in rows] for name in STATE_SCHEMA.names},
-                                     schema=STATE_SCHEMA.with_metadata({METADATA_KEY: SCHEMA_VERSION.encode()}))
-        write_parquet(self.fs, posixpath.join(stage, STATE_FILE), table)
-
-    # -- publishing ------------------------------------------------------------
-    def publish(self, run_id: str) -> None:
-        """Make the staged version live: the single atomic step of a run."""
-        stage, final = self.staging_path(run_id), self.version_path(run_id)
-        for name in DATASETS:
-            self.fs.makedirs(posixpath.join(stage, name), exist_ok=True)
-        pause_point("before_publish")
-        if stage != final:
-            self.fs.mv(stage, final, recursive=True)
-        pause_point("before_swap")
-        if self.local:
-            tmp = self.path(f"._current.{run_id}")
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            os.symlink(posixpath.join("_versions", run_id), tmp)
-            os.replace(tmp, self.path("_current"))
-            for name in DATASETS:
-                link = self.path(name)
-                if os.path.islink(link):
-                    continue
-                if os.path.isdir(link):  # a dataset written by an older layout: move it aside
-                    shutil.rmtree(link)
-                os.symlink(posixpath.join("_current", name), link)
-        else:
-            with self.fs.open(self.path(POINTER), "wb") as fh:
-                fh.write(run_id.encode())
-        pause_point("after_swap")
 
     def write_run_log(self, run_id: str, summary: dict) -> str:
         path = self.path("_runs", f"{run_id}.json")
@@ -262,10 +147,3 @@ class Store:
             fh.write(body)
         self.fs.mv(tmp, path)
         return path
-
-
-def pause_point(name: str) -> None:
-    """Test hook: with NEWS_ETL_PAUSE_AT=name, announce and sleep here (to be killed)."""
-    if os.environ.get("NEWS_ETL_PAUSE_AT") == name:
-        print(f"news-etl: paused at {name}", flush=True)
-        time.sleep(float(os.environ.get("NEWS_ETL_PAUSE_SECONDS", "60")))

@@ -1,11 +1,17 @@
-"""Open the output datasets with pyarrow, partition types fixed rather than inferred.
+"""Open the output datasets with pyarrow, whichever backend wrote them.
 
-Inference fails when every article of a dataset is undated (all partitions are
-the Hive default, so there is no value to infer a type from); an explicit
-partitioning always works and gives ``year``/``month`` as integers.
+Versioned Parquet (local): ``OUTPUT/articles`` is a symlink into the live
+version; partition types are fixed rather than inferred, because inference
+fails when every article is undated (all partitions are the Hive default) and
+an explicit partitioning gives ``year``/``month`` as integers.
+
+Delta Lake (object storage, or ``--table-format delta``): ``OUTPUT/articles``
+is a Delta table, read through delta-rs at its latest version (``year`` and
+``month`` are columns of it).
 """
 from __future__ import annotations
 
+import os
 import posixpath
 
 import fsspec
@@ -19,27 +25,48 @@ PARTITIONING = ds.HivePartitioning(pa.schema([("year", pa.int16()), ("month", pa
                                null_fallback=UNDATED_PARTITION)
 
 
-def live_root(output: str) -> tuple[object, str]:
-    """Filesystem and directory of the live version under an output root.
+def delta_storage_options(url: str) -> dict[str, str] | None:
+    """delta-rs storage options for ``url``: the S3 endpoint fsspec is configured with
+    (``FSSPEC_S3_ENDPOINT_URL`` or ``AWS_ENDPOINT_URL``), plain HTTP when it is ``http://``,
+    and conditional PUTs for the commit (``aws_conditional_put=etag``). Credentials and the
+    region come from the usual ``AWS_*`` variables, which delta-rs reads itself."""
+    if not url.startswith(("s3://", "s3a://")):
+        return None
+    options = {"aws_conditional_put": "etag"}
+    endpoint = os.environ.get("AWS_ENDPOINT_URL") or os.environ.get("FSSPEC_S3_ENDPOINT_URL")
+    if endpoint:
+        options["AWS_ENDPOINT_URL"] = endpoint
+        if endpoint.startswith("http://"):
+            options["AWS_ALLOW_HTTP"] = "true"
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    if region:
+        options["AWS_REGION"] = region
+    return options
 
-    Locally ``OUTPUT/articles`` is a symlink into the live version; on object
-    storage the object ``OUTPUT/_CURRENT`` names it.
-    """
-    fs, root = fsspec.core.url_to_fs(str(output))
-    root = root.rstrip("/")
-    pointer = posixpath.join(root, "_CURRENT")
-    if not fs.exists(posixpath.join(root, "articles")) and fs.exists(pointer):
-        root = posixpath.join(root, "_versions", fs.cat_file(pointer).decode().strip())
-    return fs, root
+
+def delta_table(output: str, name: str):
+    """The Delta table ``name`` under an output root, or None when it is not one."""
+    from deltalake import DeltaTable
+
+    uri = str(output).rstrip("/") + "/" + name if "://" in str(output) else os.path.abspath(os.path.join(output, name))
+    options = delta_storage_options(uri)
+    return DeltaTable(uri, storage_options=options) if DeltaTable.is_deltatable(uri, storage_options=options) else None
 
 
 def articles_dataset(output: str) -> ds.Dataset:
     """The ``articles`` dataset under an output root, with year/month columns."""
-    fs, root = live_root(output)
-    return ds.dataset(posixpath.join(root, "articles"), format="parquet", partitioning=PARTITIONING,
+    table = delta_table(output, "articles")
+    if table is not None:
+        return table.to_pyarrow_dataset()
+    fs, root = fsspec.core.url_to_fs(str(output))
+    return ds.dataset(posixpath.join(root.rstrip("/"), "articles"), format="parquet", partitioning=PARTITIONING,
                       schema=pa.unify_schemas([ARTICLES_SCHEMA, PARTITIONING.schema]), filesystem=fs)
 
 
 def rejects_dataset(output: str) -> ds.Dataset:
-    fs, root = live_root(output)
-    return ds.dataset(posixpath.join(root, "rejects"), format="parquet", schema=REJECTS_SCHEMA, filesystem=fs)
+    table = delta_table(output, "rejects")
+    if table is not None:
+        return table.to_pyarrow_dataset()
+    fs, root = fsspec.core.url_to_fs(str(output))
+    return ds.dataset(posixpath.join(root.rstrip("/"), "rejects"), format="parquet", schema=REJECTS_SCHEMA,
+                      filesystem=fs)

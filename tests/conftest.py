@@ -48,3 +48,54 @@ def prefect_server(tmp_path_factory):
     server = PrefectServer(tmp_path_factory.mktemp("prefect_home")).start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def s3():
+    """A moto S3 server on a loopback port (bucket ``news``); the env a subprocess needs to reach it.
+
+    In a process of its own, not a thread of this one: delta-rs holds the GIL
+    while it waits for a response, which a server thread here would never send.
+    """
+    pytest.importorskip("s3fs")
+    pytest.importorskip("moto.server")
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from tests.prefect_server import free_port
+
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).close()
+            break
+        except OSError:
+            if time.time() > deadline or server.poll() is not None:
+                server.kill()
+                raise RuntimeError("the moto S3 server did not start") from None
+            time.sleep(0.2)
+    env = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
+           "FSSPEC_S3_ENDPOINT_URL": f"http://127.0.0.1:{port}"}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    import fsspec.config
+    import s3fs
+
+    # this process imported fsspec before the variable was set: configure it directly
+    fsspec.config.conf.setdefault("s3", {})["endpoint_url"] = env["FSSPEC_S3_ENDPOINT_URL"]
+    fs = s3fs.S3FileSystem(endpoint_url=env["FSSPEC_S3_ENDPOINT_URL"])
+    fs.mkdir("news")
+    yield fs, env
+    server.terminate()
+    server.wait(timeout=30)
+    fsspec.config.conf.get("s3", {}).pop("endpoint_url", None)
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from flows.batch import run_batch
 from flows.incremental import DEDUP_FILE, DEDUP_SCHEMA, SCHEME_KEY, build_version
 from flows.storage import discover
-from flows.store import Store
+from flows.store_parquet import ParquetStore as Store
 from tests.conftest import DEV, FIXTURES
 from tests.test_properties import PROFILE
 from transforms import dedup
@@ -223,7 +223,7 @@ def _run(src: Path, out: Path, run_id: str):
     store = Store(str(out))
     previous = store.load_state()
     files = [f.rel_path for f in discover(str(src))]
-    stage = store.url_of(store.staging_path(run_id))
+    stage = store.stage_url(run_id)
     hashes = {p: r.content_sha256 for p, r in previous.items() if r.content_sha256}
     result = run_batch(str(src), stage, run_id, 0, files, 2_000_000, hashes)
     counts = build_version(store, run_id, previous, [result])

@@ -1,13 +1,16 @@
 """Incremental, idempotent, crash-safe loads, through the real CLI in subprocesses."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -94,7 +97,7 @@ def test_a_second_writer_fails_fast(prefect_server, corpus: Path, tmp_path: Path
     first = subprocess.Popen([str(BIN), "run", str(corpus), str(out), "--workers", "1"], stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True, env=env, start_new_session=True)
     try:
-        _wait_for_pause(first)
+        wait_for_pause(first)
         second = cli(prefect_server, str(corpus), str(out), timeout=120)
         assert second.returncode == 3
         assert "is being written by run" in second.stderr
@@ -105,14 +108,28 @@ def test_a_second_writer_fails_fast(prefect_server, corpus: Path, tmp_path: Path
     assert summary_of(cli(prefect_server, str(corpus), str(out)))["inputs"] == 14
 
 
-def _wait_for_pause(proc: subprocess.Popen, timeout: float = 180) -> None:
+@contextlib.contextmanager
+def background_run(*args: str, env: dict, stderr=subprocess.STDOUT) -> Iterator[subprocess.Popen]:
+    """``news-etl run *args`` in the background (its own process group, killed on exit if still running)."""
+    proc = subprocess.Popen([str(BIN), "run", *args], stdout=subprocess.PIPE, stderr=stderr, text=True, env=env,
+                            start_new_session=True)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def wait_for_pause(proc: subprocess.Popen, point: str = r"\w+", timeout: float = 180) -> int:
+    """Read the run's stdout until it pauses at ``point`` (see flows/faults.py); the pid that paused."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         line = proc.stdout.readline()
-        if "news-etl: paused at" in line:
-            return
+        if m := re.search(rf"news-etl: paused at {point} \(pid (\d+)\)", line):
+            return int(m.group(1))
         if not line and proc.poll() is not None:
-            raise AssertionError("run ended before reaching its pause point")
+            raise AssertionError(f"run ended before reaching its pause point: {proc.stdout.read()[-3000:]}")
     raise AssertionError("pause point not reached")
 
 
@@ -129,7 +146,7 @@ def test_sigkill_at_any_point_leaves_a_readable_dataset(prefect_server, corpus: 
     proc = subprocess.Popen([str(BIN), "run", str(corpus), str(out), "--workers", "1", "--prune"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
                             start_new_session=True)
-    _wait_for_pause(proc)
+    wait_for_pause(proc)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     # readable by pyarrow and DuckDB, no partial or duplicate rows: the old version or the new one

@@ -73,4 +73,6 @@ REJECT_REASONS: dict[str, str] = {
     "read_error": "the file could not be read from storage",
     "symlink_outside_root": "a symbolic link whose target is outside the input root; it is never followed",
     "error": "an unexpected error while cleaning; the detail holds the traceback summary",
+    "worker_crash": "cleaning the file killed its worker process each time it was tried (alone); the detail names "
+                    "the signal, e.g. 'worker killed by SIGKILL'. The file is tried again by the next run",
 }
