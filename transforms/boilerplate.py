@@ -507,6 +507,8 @@ def _strip_leading(blocks: list[Block], title: str | None, f: BlockFindings,
                 if f.dateline is None and m.groupdict().get("m"):
                     f.dateline, f.dateline_site = m, site_key
                     f.dateline_outlet = (m.groupdict().get("outlet") or "").strip() or None
+                elif f.dateline_outlet is None and f.dateline is None:  # "【某某日报专讯】": a name, no date
+                    f.dateline_outlet = (m.groupdict().get("outlet") or "").strip() or None
                 f.fire(rule, m.group(0))
                 b.text = b.text[m.end():].lstrip()
                 b.spaced = b.spaced[_offset(b.spaced, m.group(0)):].lstrip()

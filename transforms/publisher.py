@@ -70,7 +70,15 @@ def split_title_suffix(title: str | None, site_name: str | None = None) -> tuple
     head = title[:m.start()].strip()
     if len(head) < 4 or not looks_like_site(suffix, site_name):
         return title, None
-    return head, suffix
+    return without_sections(head, title[m.start():].strip()[:1]), suffix
+
+
+def without_sections(head: str, sep: str) -> str:
+    """"标题 | 国际 | 某某网": the short section names between a headline and its site, written with the site's separator."""
+    section = re.compile(rf"\s*{re.escape(sep)}\s*[^\s{re.escape(sep)}]{{1,6}}$")
+    while (m := section.search(head)) and len(head[:m.start()].strip()) >= 4 and not _NOT_A_SITE.search(m.group(0)):
+        head = head[:m.start()].strip()
+    return head
 
 
 def dateline_outlet(name: str | None) -> str | None:
