@@ -136,3 +136,26 @@ def test_feed_archive_of_a_wire_agency_with_a_day_only_credit_dateline() -> None
     assert rec.publisher == "寶島通訊社"
     assert rec.authors == ["林志豪"] and rec.editors == ["張美華"]
     assert blocks(rec) == ["經濟部今天公布離岸風電第三階段招標結果，共有五家業者獲選。", "經濟部表示，得標業者須於二〇二五年前完成併網。"]
+
+
+def test_timestamp_and_source_blocks_over_a_wire_dateline_ended_by_a_space() -> None:
+    rec = clean("w_mirror_spaced_wire_dateline.md")
+    assert rec.published_at == dt.datetime(2021, 3, 4, 10, 20, tzinfo=CN)
+    assert rec.publisher == "江海日报"
+    assert blocks(rec) == ["国务院常务会议今天部署稳就业新举措，加大对中小企业的支持力度。", "会议指出，要确保就业形势总体稳定。"]
+
+
+def test_reporter_named_inside_a_bracketed_dateline() -> None:
+    rec = clean("x_mirror_reporter_inside_dateline.md")
+    assert rec.publisher == "東方電視台"
+    assert rec.published_at == dt.datetime(2021, 3, 4, tzinfo=CN)
+    assert rec.authors == ["王小明"] and rec.editors == ["黃大仁"]
+    assert blocks(rec) == ["跨海大橋今天正式通車，兩岸往返時間由一小時縮短為半小時。", "交通部門預計，大橋每日車流量將超過三萬輛次。"]
+
+
+def test_exclusive_mark_of_any_name_and_a_vertical_bar_byline() -> None:
+    rec = clean("y_mirror_exclusive_mark_vertical_bar.md")
+    assert rec.publisher == "明鏡"
+    assert rec.published_at == dt.datetime(2022, 1, 15, tzinfo=CN)
+    assert rec.authors == ["林小美"]
+    assert blocks(rec) == ["政府今日公布老街市活化計劃，將保留原有建築外牆，改建為文化市集。", "計劃預計明年動工，工期約兩年。"]

@@ -344,6 +344,13 @@ class BlockFindings:
         return True
 
 
+def _leading_source(text: str) -> bool:
+    """A source line above the story names an outlet ("来源：某某日报"), not where a figure comes from ("来源：某某统计局")."""
+    m = _SOURCE.match(text) if len(text) <= 50 else None
+    src = m.group("src").strip() if m else ""
+    return bool(src) and (src in publisher_aliases() or _named_like_an_outlet(src))
+
+
 def _named_like_an_outlet(name: str) -> bool:
     """"某某日报", "某某之音": a name with an outlet's ending (the general table's ``outlet_suffixes``)."""
     return 3 <= len(name) <= 12 and bool(re.fullmatch(r"[\u4e00-\u9fff·]+", name)) \
@@ -500,18 +507,29 @@ def _strip_leading(blocks: list[Block], title: str | None, f: BlockFindings,
         if _take_info_line(b.spaced, f):
             blocks.pop(0)
             continue
+        if _leading_source(b.text) and f.take_source(b.text):  # "来源：某某日报" above the story
+            f.fire("source_line", b.text)
+            blocks.pop(0)
+            continue
         changed = False
+        spaced = b.spaced
         for rule, (site_key, p) in leading:
             m = p.match(b.text)
+            # "北京3月4日电 市议会…": the space that ends the dateline is only in the spaced text
+            on_spaced = not (m and m.end() > 0) and spaced != b.text
+            if on_spaced:
+                m = p.match(spaced)
             if m and m.end() > 0:
+                outlet = (m.groupdict().get("outlet") or "").strip() or None
                 if f.dateline is None and m.groupdict().get("m"):
-                    f.dateline, f.dateline_site = m, site_key
-                    f.dateline_outlet = (m.groupdict().get("outlet") or "").strip() or None
+                    f.dateline, f.dateline_site, f.dateline_outlet = m, site_key, outlet
                 elif f.dateline_outlet is None and f.dateline is None:  # "【某某日报专讯】": a name, no date
-                    f.dateline_outlet = (m.groupdict().get("outlet") or "").strip() or None
+                    f.dateline_outlet = outlet
+                if outlet and _REPORTER.search(outlet):  # "【某台记者王明2021年3月4日报导】"
+                    f.take_credit(outlet)
                 f.fire(rule, m.group(0))
-                b.text = b.text[m.end():].lstrip()
-                b.spaced = b.spaced[_offset(b.spaced, m.group(0)):].lstrip()
+                b.text = b.text[_offset(b.text, m.group(0)) if on_spaced else m.end():].lstrip()
+                b.spaced = spaced[m.end() if on_spaced else _offset(spaced, m.group(0)):].lstrip()
                 changed = True
                 break
         m = _PAREN_HEAD.match(b.text) or _LENTICULAR_HEAD.match(b.text)
@@ -556,6 +574,9 @@ def _offset(spaced: str, removed: str) -> int:
         if seen == len(target):
             return i + 1
     return len(spaced)
+
+
+_REPORTER = _R(r"记者|記者")
 
 
 def _reprint_line(b: Block, f: BlockFindings) -> bool:

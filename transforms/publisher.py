@@ -85,7 +85,7 @@ def dateline_outlet(name: str | None) -> str | None:
     """The outlet's own name out of a bracketed dateline: "某某日报记者站" -> "某某日报"."""
     if not name:
         return None
-    name = _OUTLET_TAIL.sub("", name.strip()).strip(" ·")
+    name = _OUTLET_TAIL.sub("", re.split(r"记者|記者", name.strip())[0]).strip(" ·")  # "某台记者王明" -> "某台"
     return name if 2 <= len(name) <= 20 and name not in general_rules().self_references else None
 
 
