@@ -117,7 +117,7 @@ def test_english_byline_of_an_unknown_outlet_and_an_embedded_tweet_that_stays() 
     assert b[0] == "The city council approved the long-delayed harbor expansion on Thursday, ending a decade of debate."
     assert "Big day for our port. The expansion is finally approved!" in b
     assert b[-1] == "Construction is expected to begin next spring and take four years."
-    assert "By Jane Doe" not in rec.text
+    assert "By Jane Doe" not in rec.text and "Staff Reporter" not in rec.text
 
 
 def test_video_only_post_keeps_its_record_with_empty_text() -> None:
@@ -159,3 +159,11 @@ def test_exclusive_mark_of_any_name_and_a_vertical_bar_byline() -> None:
     assert rec.published_at == dt.datetime(2022, 1, 15, tzinfo=CN)
     assert rec.authors == ["林小美"]
     assert blocks(rec) == ["政府今日公布老街市活化計劃，將保留原有建築外牆，改建為文化市集。", "計劃預計明年動工，工期約兩年。"]
+
+
+def test_byline_ending_in_a_colon_and_a_source_line_carrying_a_credit() -> None:
+    rec = clean("za_mirror_colon_byline_source_credit.md")
+    assert rec.publisher == "大湾区日报"
+    assert rec.published_at == dt.datetime(2023, 6, 10, tzinfo=CN)
+    assert rec.authors == ["王小明"]
+    assert blocks(rec) == ["大湾区新机场规划今日公布，预计二〇三〇年建成投用。", "规划显示，新机场设计年旅客吞吐量八千万人次。"]

@@ -340,7 +340,10 @@ class BlockFindings:
                 src = bare.group("src")
         if src is None:
             return False
-        self.sources = merge_unique(self.sources, [src])
+        src, _, people = _SOURCE_THEN_CREDIT.split(src, 1)[0], None, _SOURCE_THEN_CREDIT.search(src)
+        if people and not self.take_credit(people.string[people.start():].strip()):
+            return False  # "来源：某报 作者：…" whose second half is not a credit
+        self.sources = merge_unique(self.sources, [src.strip()])
         return True
 
 
@@ -532,6 +535,12 @@ def _strip_leading(blocks: list[Block], title: str | None, f: BlockFindings,
                 b.spaced = spaced[m.end() if on_spaced else _offset(spaced, m.group(0)):].lstrip()
                 changed = True
                 break
+        m = _COLON_BYLINE.match(b.text)
+        if m and f.take_credit(m.group("credit")):
+            f.fire("leading_byline", m.group(0))
+            b.text = b.text[m.end():].lstrip()
+            b.spaced = b.spaced[_offset(b.spaced, m.group(0)):].lstrip()
+            changed = True
         m = _PAREN_HEAD.match(b.text) or _LENTICULAR_HEAD.match(b.text)
         if m and (f.take_credit(m.group(0) if m.re is _PAREN_HEAD else m.group("inner")) or (len(m.group("inner")) <= 30 and (
                 _TEAM_CREDIT.fullmatch(m.group(0).strip()) or _LEADING_REPRINT.fullmatch(m.group(0).strip())))):
@@ -577,6 +586,10 @@ def _offset(spaced: str, removed: str) -> int:
 
 
 _REPORTER = _R(r"记者|記者")
+# A credit after the source in one source line: "（文章来源：某某日报 作者：王明）" (the space may be gone).
+_SOURCE_THEN_CREDIT = _R(r"(?<=\S)\s*(?=(?:作者|记者|記者|责任编辑|責任編輯|责编|責編|编辑|編輯)\s*[：:])")
+# A byline ending in a colon that opens the first paragraph: "记者王明报道：…", "本報記者 王明 報導："
+_COLON_BYLINE = _R(r"^(?P<credit>[\u4e00-\u9fff]{0,8}?(?:记者|記者)[\u4e00-\u9fff·、 ]{2,24}?(?:报道|报导|報導|報道))\s*[：:]\s*")
 
 
 def _reprint_line(b: Block, f: BlockFindings) -> bool:

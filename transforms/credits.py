@@ -93,6 +93,9 @@ _ENGLISH_BYLINE = re.compile(
     r"By\s+(?!(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|May|June|July|"
     r"August|September|October|November|December)\b)(?P<names>[A-Z][\w.'\-]*(?:\s+[A-Z][\w.'\-]*){0,3}"
     r"(?:\s*(?:,|and|&)\s*[A-Z][\w.'\-]*(?:\s+[A-Z][\w.'\-]*){0,3}){0,3})")
+# A role after an English byline's name: "By Jane Doe, Staff Reporter".
+_ENGLISH_ROLE = re.compile(r"\b(?:Staff|Senior|Special|Chief|Contributing|Writer|Reporter|Correspondent|Editor|Contributor|Columnist"
+                           r"|Bureau|Staffer|Intern)s?\b")
 # A reporting place the table does not know, after a country: "周静静美国大急流城" -> 周静静.
 _COUNTRY_PLACE = re.compile(r"^(?P<name>[\u4e00-\u9fff·]{2,4}?)(?:美国|美國|加拿大|澳洲|英国|英國|法国|法國|德国|德國|日本|韩国|韓國|"
                             r"台湾|台灣|中国|中國|新西兰|紐西蘭|意大利|義大利|西班牙|荷兰|荷蘭|瑞士|瑞典|印度|以色列)[\u4e00-\u9fffA-Za-z.]{1,8}$")
@@ -177,7 +180,8 @@ def _parse_credit(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[st
         return None
     english = _ENGLISH_BYLINE.fullmatch(s)
     if english:
-        names = tuple(n.strip() for n in re.split(r"\s*(?:,|\band\b|&)\s*", english.group("names")) if n.strip())
+        names = tuple(n.strip() for n in re.split(r"\s*(?:,|\band\b|&)\s*", english.group("names"))
+                      if n.strip() and not _ENGLISH_ROLE.search(n))
         return (names, (), (), ()) if all(_NAME_OK.match(n) for n in names) else None
     s = _ROLE_DOT.sub("", _LATIN_GLOSS.sub("", s))
     s = _BARE_GLOSS.sub("", _CREDIT_DATE.sub("", s))
