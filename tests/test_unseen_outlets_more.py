@@ -167,3 +167,15 @@ def test_byline_ending_in_a_colon_and_a_source_line_carrying_a_credit() -> None:
     assert rec.published_at == dt.datetime(2023, 6, 10, tzinfo=CN)
     assert rec.authors == ["王小明"]
     assert blocks(rec) == ["大湾区新机场规划今日公布，预计二〇三〇年建成投用。", "规划显示，新机场设计年旅客吞吐量八千万人次。"]
+
+
+def test_underscore_site_suffix_date_only_front_matter_and_a_quoted_notice_that_stays() -> None:
+    rec = clean("zb_jekyll_underscore_suffix.md")
+    assert rec.title == "江城地铁三号线试运行"
+    assert rec.publisher == "江城晚报"
+    assert rec.url == "https://www.jcwb2-example.com/metro/2021/0506/line3.html"
+    assert rec.published_at == dt.datetime(2021, 5, 6, tzinfo=CN)
+    assert rec.authors == ["王大锤", "刘小花"]
+    assert blocks(rec) == ["江城地铁三号线今日开始试运行，市民可免费体验一周。",
+                           "地铁公司发布公告：试运行期间每日运营时间为早七点至晚九点。",
+                           "三号线全长二十八公里，串联城东与城西两大片区。"]
