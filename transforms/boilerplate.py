@@ -340,8 +340,18 @@ class BlockFindings:
                 src = bare.group("src")
         if src is None:
             return False
-        self.sources = merge_unique(self.sources, [src])
+        src, _, people = _SOURCE_THEN_CREDIT.split(src, 1)[0], None, _SOURCE_THEN_CREDIT.search(src)
+        if people and not self.take_credit(people.string[people.start():].strip()):
+            return False  # "来源：某报 作者：…" whose second half is not a credit
+        self.sources = merge_unique(self.sources, [src.strip()])
         return True
+
+
+def _leading_source(text: str) -> bool:
+    """A source line above the story names an outlet ("来源：某某日报"), not where a figure comes from ("来源：某某统计局")."""
+    m = _SOURCE.match(text) if len(text) <= 50 else None
+    src = m.group("src").strip() if m else ""
+    return bool(src) and (src in publisher_aliases() or _named_like_an_outlet(src))
 
 
 def _named_like_an_outlet(name: str) -> bool:
@@ -500,18 +510,37 @@ def _strip_leading(blocks: list[Block], title: str | None, f: BlockFindings,
         if _take_info_line(b.spaced, f):
             blocks.pop(0)
             continue
+        if _leading_source(b.text) and f.take_source(b.text):  # "来源：某某日报" above the story
+            f.fire("source_line", b.text)
+            blocks.pop(0)
+            continue
         changed = False
+        spaced = b.spaced
         for rule, (site_key, p) in leading:
             m = p.match(b.text)
+            # "北京3月4日电 市议会…": the space that ends the dateline is only in the spaced text
+            on_spaced = not (m and m.end() > 0) and spaced != b.text
+            if on_spaced:
+                m = p.match(spaced)
             if m and m.end() > 0:
+                outlet = (m.groupdict().get("outlet") or "").strip() or None
                 if f.dateline is None and m.groupdict().get("m"):
-                    f.dateline, f.dateline_site = m, site_key
-                    f.dateline_outlet = (m.groupdict().get("outlet") or "").strip() or None
+                    f.dateline, f.dateline_site, f.dateline_outlet = m, site_key, outlet
+                elif f.dateline_outlet is None and f.dateline is None:  # "【某某日报专讯】": a name, no date
+                    f.dateline_outlet = outlet
+                if outlet and _REPORTER.search(outlet):  # "【某台记者王明2021年3月4日报导】"
+                    f.take_credit(outlet)
                 f.fire(rule, m.group(0))
-                b.text = b.text[m.end():].lstrip()
-                b.spaced = b.spaced[_offset(b.spaced, m.group(0)):].lstrip()
+                b.text = b.text[_offset(b.text, m.group(0)) if on_spaced else m.end():].lstrip()
+                b.spaced = spaced[m.end() if on_spaced else _offset(spaced, m.group(0)):].lstrip()
                 changed = True
                 break
+        m = _COLON_BYLINE.match(b.text)
+        if m and f.take_credit(m.group("credit")):
+            f.fire("leading_byline", m.group(0))
+            b.text = b.text[m.end():].lstrip()
+            b.spaced = b.spaced[_offset(b.spaced, m.group(0)):].lstrip()
+            changed = True
         m = _PAREN_HEAD.match(b.text) or _LENTICULAR_HEAD.match(b.text)
         if m and (f.take_credit(m.group(0) if m.re is _PAREN_HEAD else m.group("inner")) or (len(m.group("inner")) <= 30 and (
                 _TEAM_CREDIT.fullmatch(m.group(0).strip()) or _LEADING_REPRINT.fullmatch(m.group(0).strip())))):
@@ -554,6 +583,13 @@ def _offset(spaced: str, removed: str) -> int:
         if seen == len(target):
             return i + 1
     return len(spaced)
+
+
+_REPORTER = _R(r"记者|記者")
+# A credit after the source in one source line: "（文章来源：某某日报 作者：王明）" (the space may be gone).
+_SOURCE_THEN_CREDIT = _R(r"(?<=\S)\s*(?=(?:作者|记者|記者|责任编辑|責任編輯|责编|責編|编辑|編輯)\s*[：:])")
+# A byline ending in a colon that opens the first paragraph: "记者王明报道：…", "本報記者 王明 報導："
+_COLON_BYLINE = _R(r"^(?P<credit>[\u4e00-\u9fff]{0,8}?(?:记者|記者)[\u4e00-\u9fff·、 ]{2,24}?(?:报道|报导|報導|報道))\s*[：:]\s*")
 
 
 def _reprint_line(b: Block, f: BlockFindings) -> bool:

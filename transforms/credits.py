@@ -67,7 +67,7 @@ def _outlet_patterns() -> _OutletPatterns:
 
 
 _SOURCE_PART = re.compile(r"^(?:转自|轉自|转载自|轉載自|转|轉|来源|來源|文章来源|文章來源)[：:]?(?P<src>.{1,20})$")
-_CREDIT_MARK = re.compile(r"作者|文\s*[／/:：]|记者|記者|编辑|編輯|责编|責編|网编|網編|报导|報導|报道|報道|编译|編譯|审校|審校|后制|後製|撰稿|采访|採訪|整理|撰文|摄影|攝影|制作人|製作人|评论|評論|综述|綜述|译者|譯者|翻译|翻譯")
+_CREDIT_MARK = re.compile(r"^By\s+[A-Z]|作者|文\s*[／/:：|｜︱]|记者|記者|编辑|編輯|责编|責編|网编|網編|报导|報導|报道|報道|编译|編譯|审校|審校|后制|後製|撰稿|采访|採訪|整理|撰文|摄影|攝影|制作人|製作人|评论|評論|综述|綜述|译者|譯者|翻译|翻譯")
 _NAME_OK = re.compile(r"^(?:[\u4e00-\u9fff·]{2,4}|[\u4e00-\u9fff]{1,6}[·‧・][\u4e00-\u9fff·‧・]{1,10}"
                       r"|[A-Za-z][A-Za-z.\-']*(?: [A-Za-z][A-Za-z.\-']*){0,3})$")
 # A Latin name keeps its spaces while a credit is split into tokens: "Emel Akan", "Walter E. Williams".
@@ -84,8 +84,18 @@ _LATIN_GLOSS = re.compile(r"[(（][A-Za-z][A-Za-z .\-']{1,40}[)）]")
 _CONTRIBUTED = re.compile(r"(?:对|對)(?:本文|此文|本报道|本報導|报道|報導|报导|報道)有所?(?:贡献|貢獻)$")
 # "费翰Jack Phillips报导": the English name glued between the Chinese one and the role.
 _BARE_GLOSS = re.compile(r"(?<!记者)(?<!記者)(?<!作家)(?<!编译)(?<!編譯)(?<!撰文)(?<=[\u4e00-\u9fff])[A-Za-z][A-Za-z .\-']{1,40}(?=采访|採訪|综合|綜合|报导|報導|报道|報道|撰文|编译|編譯)")
-# A date inside a byline: "本台记者伊虎9月5日综合报道".
-_CREDIT_DATE = re.compile(r"(?<=[\u4e00-\u9fff])(?:\d{4}年)?\d{1,2}月\d{1,2}日(?=[\u4e00-\u9fff])")
+# A date inside a byline: "本台记者伊虎9月5日综合报道"; a wire credit's dateline at its end, the day
+# alone or with the month: "某某通讯社记者王明台北4日电".
+_CREDIT_DATE = re.compile(r"(?<=[\u4e00-\u9fff])(?:\d{4}年)?\d{1,2}月\d{1,2}日(?=[\u4e00-\u9fff])"
+                          r"|(?<=[\u4e00-\u9fff])(?:\d{1,2}月)?\d{1,2}日(?:电|電)$")
+# An English byline: "By Jane Doe", "By Jane Doe and John Roe" (a weekday or month is a date, not a name).
+_ENGLISH_BYLINE = re.compile(
+    r"By\s+(?!(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|May|June|July|"
+    r"August|September|October|November|December)\b)(?P<names>[A-Z][\w.'\-]*(?:\s+[A-Z][\w.'\-]*){0,3}"
+    r"(?:\s*(?:,|and|&)\s*[A-Z][\w.'\-]*(?:\s+[A-Z][\w.'\-]*){0,3}){0,3})")
+# A role after an English byline's name: "By Jane Doe, Staff Reporter".
+_ENGLISH_ROLE = re.compile(r"\b(?:Staff|Senior|Special|Chief|Contributing|Writer|Reporter|Correspondent|Editor|Contributor|Columnist"
+                           r"|Bureau|Staffer|Intern)s?\b")
 # A reporting place the table does not know, after a country: "周静静美国大急流城" -> 周静静.
 _COUNTRY_PLACE = re.compile(r"^(?P<name>[\u4e00-\u9fff·]{2,4}?)(?:美国|美國|加拿大|澳洲|英国|英國|法国|法國|德国|德國|日本|韩国|韓國|"
                             r"台湾|台灣|中国|中國|新西兰|紐西蘭|意大利|義大利|西班牙|荷兰|荷蘭|瑞士|瑞典|印度|以色列)[\u4e00-\u9fffA-Za-z.]{1,8}$")
@@ -168,6 +178,11 @@ def _parse_credit(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[st
         s = m.group("inner") or m.group("inner2") or m.group("inner3")
     if len(s) > 90 or not _CREDIT_MARK.search(s) or _IMAGE_CREDIT.search(s):
         return None
+    english = _ENGLISH_BYLINE.fullmatch(s)
+    if english:
+        names = tuple(n.strip() for n in re.split(r"\s*(?:,|\band\b|&)\s*", english.group("names"))
+                      if n.strip() and not _ENGLISH_ROLE.search(n))
+        return (names, (), (), ()) if all(_NAME_OK.match(n) for n in names) else None
     s = _ROLE_DOT.sub("", _LATIN_GLOSS.sub("", s))
     s = _BARE_GLOSS.sub("", _CREDIT_DATE.sub("", s))
     s = _GLUED_EDITOR.sub(" ", s)
@@ -177,7 +192,7 @@ def _parse_credit(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[st
     role: list[str] | None = None
     s = re.sub(r"[？?]\s*(?=(?:责任编辑|責任編輯|责编|責編|编辑|編輯|网编|網編)\s*[：:])", "/", s)  # "记者李韵报导？责任编辑：戴明"
     glued_ok = bool(_GLUED_EDITOR.search(s) or re.search(r"(?:^|\s)(?:责任编辑|責任編輯|责编|責編|网编|網編)", s))
-    for part in re.split(r"[/／|｜。;；()（）]", s):
+    for part in re.split(r"[/／|｜︱。;；()（）]", s):
         part = _CONTRIBUTED.sub("", part.strip())  # "本台记者唐家婕对报道有贡献"
         if not part:
             continue

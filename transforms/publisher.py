@@ -70,14 +70,22 @@ def split_title_suffix(title: str | None, site_name: str | None = None) -> tuple
     head = title[:m.start()].strip()
     if len(head) < 4 or not looks_like_site(suffix, site_name):
         return title, None
-    return head, suffix
+    return without_sections(head, title[m.start():].strip()[:1]), suffix
+
+
+def without_sections(head: str, sep: str) -> str:
+    """"标题 | 国际 | 某某网": the short section names between a headline and its site, written with the site's separator."""
+    section = re.compile(rf"\s*{re.escape(sep)}\s*[^\s{re.escape(sep)}]{{1,6}}$")
+    while (m := section.search(head)) and len(head[:m.start()].strip()) >= 4 and not _NOT_A_SITE.search(m.group(0)):
+        head = head[:m.start()].strip()
+    return head
 
 
 def dateline_outlet(name: str | None) -> str | None:
     """The outlet's own name out of a bracketed dateline: "某某日报记者站" -> "某某日报"."""
     if not name:
         return None
-    name = _OUTLET_TAIL.sub("", name.strip()).strip(" ·")
+    name = _OUTLET_TAIL.sub("", re.split(r"记者|記者", name.strip())[0]).strip(" ·")  # "某台记者王明" -> "某台"
     return name if 2 <= len(name) <= 20 and name not in general_rules().self_references else None
 
 

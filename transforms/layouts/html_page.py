@@ -22,6 +22,7 @@ from lxml import etree
 from transforms.layouts import mirror
 from transforms.layouts.base import Envelope
 from transforms.metadata import parse_datetime
+from transforms.publisher import without_sections
 
 NAME = "html"
 _LOOKS_HTML = re.compile(r"<(?:html|head|body|article|div|p|section|main)\b", re.I)
@@ -175,7 +176,8 @@ def split(text: str) -> Envelope:
         title = t.group("t") if t else None
         cut = _TITLE_SUFFIX.search(title) if title else None
         if cut and title:
-            title, suffix = title[:cut.start()], cut.group(0).strip(" |｜_–—-")
+            sep = cut.group(0).strip()[:1]
+            title, suffix = without_sections(title[:cut.start()], sep), cut.group(0).strip(" |｜_–—-")
     url = meta.get("og:url")
     if not url:
         c = _CANONICAL.search(head)
