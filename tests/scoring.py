@@ -3,6 +3,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from pathlib import Path
+
+from transforms.pipeline import clean_document
+from transforms.records import Record
 
 LEAK_MARKERS = ["手机上长按并复制", "原文地址（需翻墙访问）", "原文链接：", "EM_StockImg", "一键翻墙软件", "手把手翻墙教程",
                 "返回首页", "翻墙必看视频", "网站代理：", "K图 ", "责任编辑：", "文章来源：", "gfw-breaker", "data-code",
@@ -40,3 +44,15 @@ def set_f1(pred, gold) -> float:
 
 def norm(s: str | None) -> str:
     return re.sub(r"\s+", " ", s or "").strip()
+
+
+def clean_fixture(root: Path, rel: str) -> Record:
+    """The record ``clean_document`` makes of the fixture ``root/rel`` (which must be an article)."""
+    rec = clean_document((root / rel).read_bytes(), rel)
+    assert isinstance(rec, Record), rec
+    return rec
+
+
+def blocks(rec: Record) -> list[str]:
+    """The record's text blocks, as the spec separates them."""
+    return rec.text.split("\n\n")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.scoring import LEAK_MARKERS
+from tests.scoring import LEAK_MARKERS, blocks, clean_fixture
 from transforms.boilerplate import apply_block_rules
 from transforms.credits import parse_credit
 from transforms.html_blocks import Block
@@ -25,13 +25,7 @@ CN = dt.timezone(dt.timedelta(hours=8))
 
 
 def clean(rel: str) -> Record:
-    rec = clean_document((UNSEEN / rel).read_bytes(), rel)
-    assert isinstance(rec, Record), rec
-    return rec
-
-
-def blocks(rec: Record) -> list[str]:
-    return rec.text.split("\n\n")
+    return clean_fixture(UNSEEN, rel)
 
 
 def assert_no_leaks(rec: Record) -> None:

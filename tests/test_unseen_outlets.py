@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from transforms.pipeline import clean_document
+from tests.scoring import blocks, clean_fixture
 from transforms.quality import quality_flags
 from transforms.records import Record
 
@@ -24,17 +24,11 @@ CN = dt.timezone(dt.timedelta(hours=8))
 
 
 def clean(name: str) -> Record:
-    rec = clean_document((HERE / name).read_bytes(), name)
-    assert isinstance(rec, Record), rec
-    return rec
+    return clean_fixture(HERE, name)
 
 
 def flags(rec: Record) -> list[str]:
     return quality_flags(rec, dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc))
-
-
-def blocks(rec: Record) -> list[str]:
-    return rec.text.split("\n\n")
 
 
 def test_bracketed_dateline_in_chinese_numerals_with_city_byline() -> None:
