@@ -2,9 +2,11 @@
 so the same function runs in a worker process, on a Dask worker or in a test.
 
 Workers receive file references, never document bodies, and read the files
-themselves; they return only counts, one small outcome row per file and the
-paths of the parts they wrote. A file whose bytes hash to what the live
-version already holds is ``unchanged`` and is not cleaned again.
+themselves; they return only counts and the paths of what they staged: the
+Parquet parts, one outcome row per file and one dedup row per article, as
+Parquet files beside the parts (so the flow process holds no Python object per
+file). A file whose bytes hash to what the live version already holds is
+``unchanged`` and is not cleaned again.
 """
 from __future__ import annotations
 
@@ -15,12 +17,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import numpy as np
+import pyarrow as pa
 from fsspec.implementations.local import LocalFileSystem
 
+from flows._keys_shim import KEY_COLUMNS, key_matrix
 from flows.faults import crash_on, pause_point
 from flows.storage import InputRejected, open_root, read_local, write_parquet
 from flows.storage import join as join_path
 from schemas import UNDATED_PARTITION, articles_table, partition_of, rejects_table
+from schemas.internal import DEDUP_SCHEMA, OUTCOME_SCHEMA
 from transforms import dedup, quality
 from transforms.pipeline import clean_document
 from transforms.records import Record, Reject
@@ -28,35 +34,26 @@ from transforms.records import Record, Reject
 REJECT_EXAMPLES = 3  # rejects per batch named in the run's log; all of them are in the rejects dataset
 
 
-@dataclass(frozen=True, slots=True)  # slots: one per input file reaches the flow process
-class FileOutcome:
-    """What became of one input file in this run."""
-
-    source_path: str
-    status: str  # new | changed | unchanged
-    kind: str | None  # article | reject (None when unchanged: the live version knows)
-    doc_id: str | None
-    content_sha256: str | None
-    part: str | None  # part file relative to the version root
-
-
 @dataclass
 class BatchResult:
-    """What a batch did, small enough to send back to the flow."""
+    """What a batch did, small enough to send back to the flow: counts and the
+    paths of the files it staged. What became of each file is in its outcomes
+    file (:data:`schemas.internal.OUTCOME_SCHEMA`), never in this object."""
 
     batch_no: int
     inputs: int = 0
     articles: int = 0
     rejects: int = 0
+    unchanged: int = 0  # read, hashed, same bytes as the live version: not cleaned
     reject_reasons: Counter = field(default_factory=Counter)
     # The first few rejects (source_path, reason, detail): the flow logs them without reading Parquet.
     reject_examples: list[tuple[str, str, str]] = field(default_factory=list)
     layouts: Counter = field(default_factory=Counter)
     publishers: Counter = field(default_factory=Counter)
     months: Counter = field(default_factory=Counter)
-    parts: list[str] = field(default_factory=list)
-    outcomes: list[FileOutcome] = field(default_factory=list)
-    dedup: list[dedup.DedupEntry] = field(default_factory=list)
+    parts: list[str] = field(default_factory=list)  # data parts, relative to the stage
+    outcomes: list[str] = field(default_factory=list)  # outcome files, relative to the stage
+    dedup: list[str] = field(default_factory=list)  # dedup index files, relative to the stage
     flags: Counter = field(default_factory=Counter)
     seconds: float = 0.0
 
@@ -65,6 +62,7 @@ class BatchResult:
         self.inputs += other.inputs
         self.articles += other.articles
         self.rejects += other.rejects
+        self.unchanged += other.unchanged
         for name in ("reject_reasons", "layouts", "publishers", "months", "flags"):
             getattr(self, name).update(getattr(other, name))
         self.reject_examples.extend(other.reject_examples[:max(0, REJECT_EXAMPLES - len(self.reject_examples))])
@@ -73,6 +71,9 @@ class BatchResult:
         self.dedup.extend(other.dedup)
         self.seconds += other.seconds
 
+    def staged(self) -> list[str]:
+        return [*self.parts, *self.outcomes, *self.dedup]
+
 
 def default_workers() -> int:
     """The cores this process may run on (its CPU affinity), at least one."""
@@ -80,12 +81,16 @@ def default_workers() -> int:
 
 
 def run_batch(input_url: str, staging_url: str, run_id: str, batch_no: int, rel_paths: list[str],
-              max_bytes: int | None = None, previous: dict[str, str] | None = None, piece: str = "") -> BatchResult:
-    """Clean ``rel_paths`` (relative to ``input_url``) and stage their Parquet parts.
+              max_bytes: int | None = None, previous: dict[str, str] | None = None, piece: str = "",
+              rules: str | None = None) -> BatchResult:
+    """Read ``rel_paths`` (relative to ``input_url``), clean them and stage their
+    Parquet parts, outcomes and dedup rows.
 
     ``previous`` maps a source path to the content hash the live version holds
-    for it; such files with the same bytes are reported ``unchanged``. ``piece``
-    tells the parts of a split batch (see :mod:`flows.pool`) apart.
+    for it, for files that need not be cleaned again if their bytes are the
+    same (their stat changed, not their content): those are ``unchanged``.
+    ``piece`` tells the parts of a split batch (see :mod:`flows.pool`) apart;
+    ``rules`` is the rules version stamped on every row.
     """
     pause_point("worker")
     started = time.perf_counter()
@@ -96,24 +101,23 @@ def run_batch(input_url: str, staging_url: str, run_id: str, batch_no: int, rel_
     result = BatchResult(batch_no=batch_no, inputs=len(rel_paths))
     records: list[Record] = []
     rejects: list[Reject] = []
-    status: dict[str, str] = {}
+    unchanged: list[tuple[str, str]] = []
+    fingerprints: list[tuple[str | None, bytes | None]] = []
     for rel in rel_paths:
         crash_on(rel)
         raw = read_input(in_fs, join_path(in_root, rel), rel, max_bytes)
         if isinstance(raw, bytes):
             sha = hashlib.sha256(raw).hexdigest()
             if previous.get(rel) == sha:
-                result.outcomes.append(FileOutcome(rel, "unchanged", None, None, sha, None))
+                unchanged.append((rel, sha))
                 continue
             doc = clean_document(raw, rel, max_bytes=max_bytes)
         else:
             doc = raw
-        status[rel] = "changed" if rel in previous else "new"
         if isinstance(doc, Record):
             doc.quality_flags, doc.language = quality.assess(doc, now)
             result.flags.update(doc.quality_flags)
-            text_hash, minhash = dedup.fingerprint(doc.text)
-            result.dedup.append(dedup.DedupEntry(doc.doc_id, run_id, doc.published_at, text_hash, minhash))
+            fingerprints.append(dedup.fingerprint(doc.text))
             records.append(doc)
             result.layouts[doc.layout] += 1
             result.publishers[doc.publisher or "(none)"] += 1
@@ -122,13 +126,15 @@ def run_batch(input_url: str, staging_url: str, run_id: str, batch_no: int, rel_
             result.reject_reasons[doc.reason] += 1
             if len(result.reject_examples) < REJECT_EXAMPLES:
                 result.reject_examples.append((doc.source_path, doc.reason, doc.detail[:200]))
-    _stage(result, records, rejects, status, out_fs, out_root, f"part-{run_id}-{batch_no:05d}{piece}.parquet", run_id)
+    name = f"part-{run_id}-{batch_no:05d}{piece}.parquet"
+    _stage(result, records, rejects, out_fs, out_root, name, run_id, rules)
+    _stage_bookkeeping(result, records, fingerprints, rejects, unchanged, out_fs, out_root, name, run_id)
     result.seconds = time.perf_counter() - started
     return result
 
 
 def crash_result(staging_url: str, run_id: str, batch_no: int, rel: str, detail: str, piece: str,
-                 previous: dict[str, str]) -> BatchResult:
+                 rules: str | None = None) -> BatchResult:
     """The result of a file that killed its worker each time: one ``worker_crash`` reject.
 
     Its hash stays unknown, so the next run tries the file again (the crash may
@@ -139,13 +145,14 @@ def crash_result(staging_url: str, run_id: str, batch_no: int, rel: str, detail:
     reject = Reject(rel, "", 0, "worker_crash", detail)
     result.reject_reasons["worker_crash"] += 1
     result.reject_examples.append((rel, "worker_crash", detail))
-    status = {rel: "changed" if rel in previous else "new"}
-    _stage(result, [], [reject], status, out_fs, out_root, f"part-{run_id}-{batch_no:05d}{piece}.parquet", run_id)
+    name = f"part-{run_id}-{batch_no:05d}{piece}.parquet"
+    _stage(result, [], [reject], out_fs, out_root, name, run_id, rules)
+    _stage_bookkeeping(result, [], [], [reject], [], out_fs, out_root, name, run_id)
     return result
 
 
-def _stage(result: BatchResult, records: list[Record], rejects: list[Reject], status: dict[str, str], out_fs,
-           out_root: str, name: str, run_id: str) -> None:
+def _stage(result: BatchResult, records: list[Record], rejects: list[Reject], out_fs, out_root: str, name: str,
+           run_id: str, rules: str | None) -> None:
     """Write the batch's articles (one part per month) and rejects; note them in ``result``."""
     result.articles, result.rejects = len(records), len(rejects)
     by_partition: dict[tuple[str, str], list[Record]] = {}
@@ -154,16 +161,45 @@ def _stage(result: BatchResult, records: list[Record], rejects: list[Reject], st
     for (year, month), recs in sorted(by_partition.items()):
         result.months["undated" if year == UNDATED_PARTITION else f"{year}-{month}"] += len(recs)
         part = join_path("articles", f"year={year}", f"month={month}", name)
-        write_parquet(out_fs, join_path(out_root, part), articles_table(recs, run_id))
+        write_parquet(out_fs, join_path(out_root, part), articles_table(recs, run_id, rules))
         result.parts.append(part)
-        result.outcomes.extend(FileOutcome(r.source_path, status[r.source_path], "article", r.doc_id,
-                                           r.content_sha256, part) for r in recs)
     if rejects:
         part = join_path("rejects", name)
-        write_parquet(out_fs, join_path(out_root, part), rejects_table(rejects, run_id))
+        write_parquet(out_fs, join_path(out_root, part), rejects_table(rejects, run_id, rules))
         result.parts.append(part)
-        result.outcomes.extend(FileOutcome(r.source_path, status[r.source_path], "reject", None,
-                                           r.content_sha256 or None, part) for r in rejects)
+
+
+def _stage_bookkeeping(result: BatchResult, records: list[Record], fingerprints: list, rejects: list[Reject],
+                       unchanged: list[tuple[str, str]], out_fs, out_root: str, name: str, run_id: str) -> None:
+    """The batch's outcome rows (every file it read) and dedup rows (every article)."""
+    result.unchanged = len(unchanged)
+    outcomes = {
+        "source_path": [r.source_path for r in records] + [r.source_path for r in rejects] + [p for p, _ in unchanged],
+        "status": ["cleaned"] * (len(records) + len(rejects)) + ["unchanged"] * len(unchanged),
+        "kind": ["article"] * len(records) + ["reject"] * len(rejects) + [None] * len(unchanged),
+        "doc_id": [r.doc_id for r in records] + [None] * (len(rejects) + len(unchanged)),
+        "content_sha256": [r.content_sha256 for r in records] + [r.content_sha256 or None for r in rejects]
+        + [s for _, s in unchanged],
+    }
+    path = join_path("_outcomes", name)
+    write_parquet(out_fs, join_path(out_root, path), pa.Table.from_pydict(outcomes, schema=OUTCOME_SCHEMA))
+    result.outcomes.append(path)
+    if records:
+        path = join_path("_dedup", name)
+        write_parquet(out_fs, join_path(out_root, path), dedup_rows(records, fingerprints, run_id))
+        result.dedup.append(path)
+
+
+def dedup_rows(records: list[Record], fingerprints: list[tuple[str | None, bytes | None]], run_id: str) -> pa.Table:
+    """The dedup index rows of ``records`` (:data:`schemas.internal.DEDUP_SCHEMA`)."""
+    hashes = [h for h, _ in fingerprints]
+    sigs = [m for _, m in fingerprints]
+    keys = key_matrix(hashes, sigs).view(np.int64)  # the same bits (DEDUP_SCHEMA)
+    data = {"doc_id": [r.doc_id for r in records], "run_id": [run_id] * len(records),
+            "published_at": [r.published_at for r in records], "text_hash": hashes, "minhash": sigs,
+            "scheme": [dedup.SCHEME] * len(records)}
+    data.update({name: keys[:, i] for i, name in enumerate(KEY_COLUMNS)})
+    return pa.Table.from_pydict(data, schema=DEDUP_SCHEMA)
 
 
 def read_input(fs, path: str, rel: str, max_bytes: int | None) -> bytes | Reject:

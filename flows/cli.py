@@ -50,15 +50,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--table-format", choices=("parquet", "delta"), default=None,
                      help="local output as versioned Parquet (default) or Delta Lake tables; object storage is "
                           "always Delta Lake")
+    _add_change_args(run)
     _add_runner_args(run)
     run.add_argument("--json", action="store_true", help="print the summary as JSON")
     _add_verbosity(run)
     _add_serve_parser(sub)
-    ins = sub.add_parser("inspect", help="show how one file is cleaned: layout, site, removed blocks, record")
+    ins = sub.add_parser("inspect", help="show how one file is cleaned: layout, site, removed blocks, record, "
+                                         "rules version")
     ins.add_argument("file", help="a raw file")
     ins.add_argument("--as", dest="source_path", default=None, help="source_path to report (default: file name)")
-    cp = sub.add_parser("compact", help="Delta Lake: optimize small files and vacuum old ones; "
-                                         "versioned Parquet: remove expired versions")
+    cp = sub.add_parser("compact", help="merge small part files (no row changes) and remove what expired "
+                                         "versions alone needed")
     cp.add_argument("output", help="an output folder or URL written by `news-etl run`")
     cp.add_argument("--retain-versions", type=duration, default=None, metavar="DURATION",
                     help="keep what versions younger than this need (default: 1h)")
@@ -126,6 +128,7 @@ def _add_serve_parser(sub) -> None:
     sv.add_argument("--prune", action="store_true", help="remove records whose input file has disappeared")
     sv.add_argument("--table-format", choices=("parquet", "delta"), default=None,
                     help="local output as versioned Parquet (default) or Delta Lake tables")
+    _add_change_args(sv)
     _add_runner_args(sv)
     _add_verbosity(sv)
 
@@ -141,12 +144,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 2
     serve(args.input, args.output, cron=args.cron, timezone=args.timezone, name=args.name, overlap=args.overlap,
           paused=args.paused, batch_size=args.batch_size, workers=args.workers, max_bytes=args.max_bytes,
-          prune=args.prune, runner=args.runner, address=args.address, table_format=args.table_format)
+          prune=args.prune, runner=args.runner, address=args.address, table_format=args.table_format,
+          verify_content=args.verify_content, keep_stale_rules=args.keep_stale_rules)
     return 0
 
 
 def _verbosity(args: argparse.Namespace) -> int:
     return -1 if getattr(args, "quiet", False) else 1 if getattr(args, "verbose", False) else 0
+
+
+def _add_change_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--verify-content", action="store_true",
+                   help="hash every file instead of trusting an unchanged size and modification time "
+                        "(for filesystems with unreliable mtimes)")
+    p.add_argument("--keep-stale-rules", action="store_true",
+                   help="do not clean again records made by another version of the cleaning rules")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -177,7 +189,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             summary = etl_flow(args.input, args.output, batch_size=args.batch_size, workers=args.workers,
                                max_bytes=args.max_bytes or DEFAULT_MAX_BYTES, full_refresh=args.full_refresh,
                                prune=args.prune, runner=args.runner, address=args.address,
-                               table_format=args.table_format,
+                               table_format=args.table_format, verify_content=args.verify_content,
+                               keep_stale_rules=args.keep_stale_rules,
                                **({} if args.retain_versions is None else {"retain_seconds": args.retain_versions}))
     except FileNotFoundError as exc:
         print(f"news-etl: {exc}", file=sys.stderr)
@@ -209,6 +222,9 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     path = Path(args.file)
     trace = Trace()
     doc = clean_document(path.read_bytes(), args.source_path or path.name, trace=trace)
+    from transforms.rules_version import rules_version
+
+    print(f"rules:    {rules_version()}")  # what the records' rules_version column says
     if not isinstance(doc, Record):
         print(f"REJECT {doc.reason}: {doc.detail}")
         return 0

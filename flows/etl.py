@@ -24,11 +24,13 @@ from flows import assets, reporting
 from flows.batch import BatchResult, default_workers, run_batch
 from flows.faults import pause_point
 from flows.incremental import build_version
+from flows.listing import list_inputs
+from flows.plan import InputPlan, plan_inputs
 from flows.pool import BatchJob, WorkerPool, start_server
 from flows.report import RunSummary, summarize
 from flows.runners import make_task_runner
-from flows.storage import InputFile, discover
-from flows.store import DEFAULT_RETAIN_SECONDS, open_store
+from flows.store import DEFAULT_RETAIN_SECONDS, empty_state, open_store
+from transforms.rules_version import rules_version
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 # Executors live outside task parameters: Prefect would try to hash them.
@@ -53,21 +55,19 @@ def auto_batch_size(n_files: int, workers: int) -> int:
     return max(MIN_BATCH, min(MAX_BATCH, -(-n_files // max(1, workers * 4))))
 
 
-def make_batches(files: list[InputFile], batch_size: int) -> list[list[str]]:
-    return [[f.rel_path for f in files[i:i + batch_size]] for i in range(0, len(files), batch_size)]
 
 
 @task(name="clean-batch", retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE,
       task_run_name="clean-batch-{batch_no}")
 def clean_batch(input_url: str, stage_url: str, run_id: str, batch_no: int, rel_paths: list[str],
-                max_bytes: int | None, previous: dict[str, str]) -> BatchResult:
+                max_bytes: int | None, previous: dict[str, str], rules: str | None = None) -> BatchResult:
     """Clean one batch; retried on transient I/O errors (parts are overwritten, not duplicated).
 
     A worker process that dies is not such an error: the pool retries and, if
     need be, splits the batch itself (:class:`flows.pool.WorkerPool`).
     """
     pool = _POOLS.get(run_id)
-    job = BatchJob(input_url, stage_url, run_id, batch_no, rel_paths, max_bytes, previous)
+    job = BatchJob(input_url, stage_url, run_id, batch_no, rel_paths, max_bytes, previous, "", rules)
     result = run_batch(*job.args()) if pool is None else pool.run(job, get_run_logger().warning)
     if batch_no == 0:
         pause_point("cleaning")
@@ -81,11 +81,15 @@ def clean_batch(input_url: str, stage_url: str, run_id: str, batch_no: int, rel_
 def etl_flow(input_url: str, output_url: str, batch_size: int | None = None, workers: int | None = None,
              max_bytes: int | None = DEFAULT_MAX_BYTES, full_refresh: bool = False, prune: bool = False,
              runner: str = "local", address: str | None = None,
-             retain_seconds: float = DEFAULT_RETAIN_SECONDS, table_format: str | None = None) -> dict:
+             retain_seconds: float = DEFAULT_RETAIN_SECONDS, table_format: str | None = None,
+             verify_content: bool = False, keep_stale_rules: bool = False) -> dict:
     """Bring the datasets under ``output_url`` up to date with the files under ``input_url``.
 
-    Incremental by default: unchanged files are skipped, new ones added, changed
-    ones replace their record; files that disappeared keep their records unless
+    Incremental by default: a file whose stat matches the state is not opened, new
+    ones are added, changed ones replace their record (a file whose stat changed
+    but not its bytes is only hashed; ``verify_content`` hashes every file), and
+    records made by other cleaning rules are cleaned again (not with
+    ``keep_stale_rules``); files that disappeared keep their records unless
     ``prune``. ``full_refresh`` rebuilds everything from the input alone.
     A superseded version stays readable for ``retain_seconds`` after it was replaced.
     ``table_format`` (parquet | delta) picks the backend for a new local output;
@@ -101,19 +105,27 @@ def etl_flow(input_url: str, output_url: str, batch_size: int | None = None, wor
         removed = store.recover(retain_seconds)
         if removed:
             logger.info("removed %d unfinished or superseded version(s): %s", len(removed), ", ".join(removed))
-        previous = {} if full_refresh else store.load_state()  # raises SchemaMismatch on a major change
+        state = None if full_refresh else store.load_state()  # raises SchemaMismatch on a major change
+        rules = rules_version()
         workers = workers or default_workers()
-        files = discover(input_url)
-        size = batch_size or auto_batch_size(len(files), workers)
-        batches = make_batches(files, size)
-        logger.info("run %s: %d files in %d batches of up to %d, %d worker(s), %d records live", run_id, len(files),
-                    len(batches), size, workers, len(previous))
+        inputs = plan_inputs(list_inputs(input_url), state, rules, verify_content=verify_content,
+                             keep_stale_rules=keep_stale_rules)
+        size = batch_size or auto_batch_size(inputs.todo.num_rows, workers)
+        logger.info("run %s: %d files listed, %d to read (%d new, %d with a new stat, %d made by other rules), "
+                    "%d unchanged by stat, %d gone; batches of up to %d, %d worker(s), rules %s", run_id,
+                    inputs.listed, inputs.todo.num_rows, inputs.new, inputs.stat_changed, inputs.stale_rules,
+                    inputs.unchanged, inputs.gone.num_rows, size, workers, rules)
         stage = store.stage_url(run_id)
-        results = _run_batches(input_url, stage, run_id, batches, workers, max_bytes, previous, runner, address)
-        counts = build_version(store, run_id, previous, results, prune=prune, full_refresh=full_refresh)
-        assets.publish(store, run_id, input_url, counts)
+        results = _run_batches(input_url, stage, run_id, inputs, size, workers, max_bytes, rules, runner, address)
+        plan = build_version(store, run_id, rules, inputs, state if state is not None else empty_state(), results,
+                             stage, prune=prune, full_refresh=full_refresh)
+        counts = plan.counts
+        if plan.changes:
+            assets.publish(store, run_id, input_url, counts)
+        else:
+            store.discard(run_id)
         summary = summarize(run_id, input_url, output_url, results, time.perf_counter() - started, workers, counts,
-                            "full-refresh" if full_refresh else "incremental")
+                            "full-refresh" if full_refresh else "incremental", inputs.listed, rules)
         store.write_run_log(run_id, summary.to_dict())
         store.recover(retain_seconds)
     for reason, n in summary.reject_reasons.items():
@@ -142,30 +154,31 @@ def _as_is(value):
     return value
 
 
-def _run_batches(input_url: str, stage: str, run_id: str, batches: list[list[str]], workers: int,
-                 max_bytes: int | None, previous: dict, runner: str = "local",
+def _run_batches(input_url: str, stage: str, run_id: str, inputs: InputPlan, size: int, workers: int,
+                 max_bytes: int | None, rules: str, runner: str = "local",
                  address: str | None = None) -> list[BatchResult]:
-    """One task per batch. Locally the CPU work goes to worker processes (even
-    with one worker: a file that kills its process must not kill the run); on
-    Dask or Ray the task itself runs on a cluster worker."""
+    """One task per batch of the files to read. Locally the CPU work goes to worker
+    processes (even with one worker: a file that kills its process must not kill
+    the run); on Dask or Ray the task itself runs on a cluster worker."""
+    n_batches = -(-inputs.todo.num_rows // size) if inputs.todo.num_rows else 0
+    if not n_batches:
+        return []
     if runner == "local":
-        _POOLS[run_id] = WorkerPool(min(workers, max(1, len(batches))))
+        _POOLS[run_id] = WorkerPool(min(workers, n_batches))
     try:
         with make_task_runner(runner, workers, address) as task_runner:
             # quote(): the path lists and hash maps hold no futures, so Prefect need not
             # walk their thousands of items looking for some (one walk per task).
             # prefect-dask 0.3.7 hands quoted values to the task still wrapped: local only.
             wrap = quote if runner == "local" else _as_is
-            futures = [
-                task_runner.submit(clean_batch, {
+            futures, sizes = [], []
+            for i, (paths, previous) in enumerate(inputs.batches(size)):
+                futures.append(task_runner.submit(clean_batch, {
                     "input_url": input_url, "stage_url": stage, "run_id": run_id, "batch_no": i,
-                    "rel_paths": wrap(b), "max_bytes": max_bytes,
-                    "previous": wrap({p: previous[p].content_sha256 for p in b
-                                      if p in previous and previous[p].content_sha256}),
-                })
-                for i, b in enumerate(batches)
-            ]
-            return reporting.wait_for(futures, [len(b) for b in batches])
+                    "rel_paths": wrap(paths), "max_bytes": max_bytes, "previous": wrap(previous), "rules": rules,
+                }))
+                sizes.append(len(paths))
+            return reporting.wait_for(futures, sizes)
     finally:
         pool = _POOLS.pop(run_id, None)
         if pool is not None:

@@ -1,34 +1,32 @@
-"""Plan the next version of the datasets from the live one and a run's batches.
+"""Plan the next version of the datasets from the live one and what a run's batches staged.
 
-Two steps shared by every backend: plan the new state (pure bookkeeping over
-small per-file rows), then link duplicates over every article of that state.
-The :class:`RunPlan` says what must change; the store's ``write`` materialises
-it (versioned Parquet carries, filters and rewrites part files; Delta Lake
-merges rows by key).
+Every step is a join or a filter over Arrow tables, never one Python object per
+file: the batches' outcome files are joined with the files the run read
+(:class:`flows.plan.InputPlan`) into the rows the state gains (the state
+*delta*: cleaned files, touched files whose bytes were the same, tombstones of
+pruned files, records whose duplicate link changed), and the old rows those
+replace. Duplicate links are recomputed from the keys on disk
+(:mod:`flows.linking`) only when the articles changed. The :class:`RunPlan`
+says what must change; the store's ``write`` materialises it (versioned Parquet
+links unchanged files into the new version and rewrites only the parts that
+lose or relink rows; Delta Lake merges rows by key).
 """
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from flows.batch import BatchResult
-from flows.store import StateRow, Store
-from transforms.dedup import SCHEME, DedupEntry, link_duplicates, signature
-
-DEDUP_FILE = "_dedup.parquet"
-DEDUP_SCHEMA = pa.schema([
-    pa.field("doc_id", pa.string(), nullable=False),
-    pa.field("first_seen", pa.string(), nullable=False),
-    pa.field("published_at", pa.timestamp("us", tz="UTC")),
-    pa.field("text_hash", pa.string()),
-    pa.field("minhash", pa.binary()),
-    pa.field("duplicate_of", pa.string()),
-])
-# Schema metadata key naming the MinHash scheme of the ``minhash`` column (transforms.dedup.SCHEME).
-# Files without it were written with datasketch's MinHash, before schemes were named.
-SCHEME_KEY = b"news_etl.minhash_scheme"
+from flows.linking import KEY_READ, LINKS_SCHEMA, SIG_COLUMNS, compute_links
+from flows.plan import OLD, InputPlan
+from flows.storage import join as join_path
+from flows.storage import open_root
+from flows.store import STATE_SCHEMA, TOMBSTONE, Store, compose_state, decoded, empty_state
+from schemas.internal import DEDUP_SCHEMA, OUTCOME_SCHEMA
 
 
 @dataclass
@@ -38,8 +36,10 @@ class VersionCounts:
     new: int = 0
     changed: int = 0
     unchanged: int = 0
+    stale_rules: int = 0  # cleaned again because another rules version made their record
     removed: int = 0  # records dropped by --prune because their file is gone
     missing: int = 0  # records kept although their file is gone
+    files_opened: int = 0  # files the workers read (every other listed file was known by its stat)
     articles_total: int = 0
     rejects_total: int = 0
     duplicates_total: int = 0
@@ -48,111 +48,190 @@ class VersionCounts:
 
 
 @dataclass
-class Plan:
-    state: dict[str, StateRow]
-    drop: dict[str, set[str]]  # old part -> keys of rows it must lose ("" on backends without parts)
+class RunPlan:
+    """What the run changes. Tables, not per-file objects."""
+
+    run_id: str
+    full_refresh: bool
     counts: VersionCounts
+    state: pa.Table  # the live state of the new version (STATE_SCHEMA)
+    delta: pa.Table  # the rows the state gains (STATE_SCHEMA; tombstones have kind "gone")
+    drop_articles: pa.Array  # doc_ids whose old article row goes (replaced or pruned)
+    drop_rejects: pa.Array  # source paths whose old reject row goes
+    links: pa.Table  # LINKS_SCHEMA: duplicate_of of the articles this run cleaned
+    relink: pa.Table  # LINKS_SCHEMA: kept articles whose duplicate_of changes
+    staged: list[str] = field(default_factory=list)  # files the batches staged (relative to the stage)
+
+    @property
+    def changes(self) -> bool:
+        """Whether the new version differs from the live one at all."""
+        return bool(self.delta.num_rows or self.full_refresh)
+
+    def staged_parts(self, dataset: str) -> list[str]:
+        return sorted(p for p in self.staged if p.startswith(dataset + "/"))
 
 
-@dataclass
-class RunPlan(Plan):
-    """A :class:`Plan` with the duplicate links over every live article."""
-
-    full_refresh: bool = False
-    previous: dict[str, StateRow] = field(default_factory=dict)  # the live state the plan starts from
-    entries: list[DedupEntry] = field(default_factory=list)  # the dedup index of the new version
-    links: dict[str, str | None] = field(default_factory=dict)  # doc_id -> duplicate_of, every live article
-    relink: dict[str, str | None] = field(default_factory=dict)  # kept or new rows whose duplicate_of changes
-    new_ids: set[str] = field(default_factory=set)  # doc_ids cleaned by this run
-
-    def new_parts(self, run_id: str) -> set[str]:
-        return {row.part for row in self.state.values() if row.part and row.run_id == run_id}
-
-    def dedup_table(self) -> pa.Table:
-        rows = [{"doc_id": e.doc_id, "first_seen": e.first_seen, "published_at": e.published_at,
-                 "text_hash": e.text_hash, "minhash": e.minhash, "duplicate_of": self.links.get(e.doc_id)}
-                for e in sorted(self.entries, key=lambda e: e.doc_id)]
-        return pa.Table.from_pylist(rows, schema=DEDUP_SCHEMA.with_metadata({SCHEME_KEY: SCHEME.encode()}))
+def read_outcomes(stage_url: str, results: list[BatchResult]) -> pa.Table:
+    """Every outcome row the batches staged, as one table."""
+    fs, root = open_root(stage_url)
+    tables = []
+    for r in results:
+        for rel in r.outcomes:
+            with fs.open(join_path(root, rel), "rb") as fh:
+                tables.append(pq.read_table(fh, schema=OUTCOME_SCHEMA))
+    return pa.concat_tables(tables) if tables else OUTCOME_SCHEMA.empty_table()
 
 
+def plan_run(store: Store, run_id: str, rules: str, inputs: InputPlan, state: pa.Table, results: list[BatchResult],
+             stage_url: str, prune: bool = False, full_refresh: bool = False) -> RunPlan:
+    """The plan of the run: new state, rows to drop, duplicate links of the version it makes."""
+    counts = VersionCounts(unchanged=inputs.unchanged, stale_rules=0, files_opened=inputs.todo.num_rows)
+    counts.input_kinds.update(inputs.unchanged_kinds)
+    outcomes = read_outcomes(stage_url, results)
+    read = inputs.todo.join(outcomes, keys="source_path", join_type="inner")
+    if read.num_rows != inputs.todo.num_rows:
+        missing = pc.is_in(inputs.todo.column("source_path"), value_set=outcomes.column("source_path"))
+        lost = inputs.todo.filter(pc.invert(missing)).column("source_path").to_pylist()[:5]
+        raise RuntimeError(f"run {run_id}: {inputs.todo.num_rows - read.num_rows} file(s) read without an "
+                           f"outcome, e.g. {lost}")
+    touched = read.filter(pc.equal(read.column("status"), "unchanged"))
+    cleaned = read.filter(pc.equal(read.column("status"), "cleaned"))
+    was = pc.is_valid(cleaned.column(OLD + "kind"))
+    same_bytes = pc.fill_null(pc.equal(cleaned.column("content_sha256"), cleaned.column(OLD + "content_sha256")),
+                              False)
+    counts.new = int(pc.sum(pc.invert(was)).as_py() or 0)
+    counts.stale_rules = int(pc.sum(pc.and_(was, same_bytes)).as_py() or 0)
+    counts.changed = cleaned.num_rows - counts.new - counts.stale_rules
+    counts.unchanged += touched.num_rows
+    counts.input_kinds.update(_value_counts(touched.column(OLD + "kind")))
+    counts.input_kinds.update(_value_counts(cleaned.column("kind")))
+    pruned = inputs.gone if prune and not full_refresh else inputs.gone.slice(0, 0)
+    counts.removed = pruned.num_rows
+    counts.missing = 0 if full_refresh else inputs.gone.num_rows - pruned.num_rows
 
-def plan_version(run_id: str, previous: dict[str, StateRow], results: list[BatchResult], prune: bool,
-                 full_refresh: bool) -> Plan:
-    counts = VersionCounts()
-    state: dict[str, StateRow] = {}
-    drop: dict[str, set[str]] = defaultdict(set)
-    seen: set[str] = set()
-    for outcome in (o for r in results for o in r.outcomes):
-        seen.add(outcome.source_path)
-        old = previous.get(outcome.source_path)
-        if outcome.status == "unchanged" and old is not None:
-            counts.unchanged += 1
-            state[outcome.source_path] = old
-            counts.input_kinds[old.kind] += 1
-            continue
-        setattr(counts, outcome.status, getattr(counts, outcome.status) + 1)
-        counts.input_kinds[outcome.kind] += 1
-        state[outcome.source_path] = StateRow(outcome.source_path, outcome.doc_id, outcome.content_sha256,
-                                              outcome.kind or "reject", outcome.part, run_id)
-        if old is not None:
-            drop[old.part or ""].add(_row_key(old))
-    for source_path, old in previous.items():
-        if source_path in seen or full_refresh:
-            continue
-        if prune:
-            counts.removed += 1
-            drop[old.part or ""].add(_row_key(old))
-        else:
-            counts.missing += 1
-            state[source_path] = old
-    counts.articles_total = sum(1 for r in state.values() if r.kind == "article")
-    counts.rejects_total = sum(1 for r in state.values() if r.kind == "reject")
-    return Plan(state, drop, counts)
+    # the rows the state gains
+    fresh = pa.table({
+        "source_path": cleaned.column("source_path"), "doc_id": cleaned.column("doc_id"),
+        "content_sha256": cleaned.column("content_sha256"), "kind": cleaned.column("kind"),
+        "size": cleaned.column("size"), "mtime_ns": cleaned.column("mtime_ns"), "etag": cleaned.column("etag"),
+        "rules_version": pa.nulls(cleaned.num_rows, pa.string()).fill_null(rules),
+        "first_seen": _first_seen(cleaned, run_id),
+        "duplicate_of": pa.nulls(cleaned.num_rows, pa.string()),
+        "run_id": pa.nulls(cleaned.num_rows, pa.string()).fill_null(run_id),
+    }, schema=STATE_SCHEMA)
+    restat = touched.filter(pc.invert(_same_stat(touched)))  # --verify-content: most were not touched at all
+    kept = pa.Table.from_arrays([restat.column(n) if n in ("source_path", "size", "mtime_ns", "etag")
+                                 else restat.column(OLD + n) for n in STATE_SCHEMA.names], schema=STATE_SCHEMA)
+    tombstones = pruned.set_column(pruned.schema.get_field_index("kind"), STATE_SCHEMA.field("kind"),
+                                   pa.nulls(pruned.num_rows, pa.string()).fill_null(TOMBSTONE))
+    delta = pa.concat_tables([fresh, kept, tombstones])
+    old_kind = pc.fill_null(pc.if_else(pc.is_valid(cleaned.column(OLD + "kind")), cleaned.column(OLD + "kind"), ""), "")
+    drop_articles = pa.concat_arrays([
+        cleaned.filter(pc.equal(old_kind, "article")).column(OLD + "doc_id").combine_chunks(),
+        pruned.filter(pc.equal(pruned.column("kind"), "article")).column("doc_id").combine_chunks()])
+    drop_rejects = pa.concat_arrays([
+        cleaned.filter(pc.equal(old_kind, "reject")).column("source_path").combine_chunks(),
+        pruned.filter(pc.equal(pruned.column("kind"), "reject")).column("source_path").combine_chunks()])
+
+    base = empty_state() if full_refresh else state
+    new_state = compose_state([base, delta]) if delta.num_rows or full_refresh else decoded(base)
+    articles_changed = bool(len(drop_articles) or pc.sum(pc.equal(cleaned.column("kind"), "article")).as_py())
+    links, relink = LINKS_SCHEMA.empty_table(), LINKS_SCHEMA.empty_table()
+    if articles_changed or full_refresh:
+        links, relink, new_state, delta = _relink(store, run_id, new_state, delta, results, stage_url, full_refresh)
+    articles = pc.equal(new_state.column("kind"), "article")
+    counts.articles_total = int(pc.sum(articles).as_py() or 0)
+    counts.rejects_total = new_state.num_rows - counts.articles_total
+    counts.duplicates_total = int(pc.sum(pc.and_(articles, pc.is_valid(new_state.column("duplicate_of")))).as_py()
+                                  or 0)
+    counts.duplicates_new = int(pc.sum(pc.is_valid(links.column("duplicate_of"))).as_py() or 0)
+    staged = [p for r in results for p in r.staged()]
+    return RunPlan(run_id, full_refresh, counts, new_state, delta, drop_articles, drop_rejects, links, relink, staged)
 
 
-def plan_run(store: Store, run_id: str, previous: dict[str, StateRow], results: list[BatchResult],
-             prune: bool = False, full_refresh: bool = False) -> RunPlan:
-    """The plan of the run and the duplicate links of the version it makes."""
-    base = plan_version(run_id, previous, results, prune, full_refresh)
-    plan = RunPlan(base.state, base.drop, base.counts, full_refresh=full_refresh, previous=previous)
-    old_dedup, current_scheme = ({}, True) if full_refresh or not previous else store.load_dedup()
-    live_ids = {r.doc_id for r in plan.state.values() if r.kind == "article" and r.doc_id}
-    new_entries = {e.doc_id: e for r in results for e in r.dedup}
-    plan.new_ids = set(new_entries)
-    part_of = {r.doc_id: r.part for r in plan.state.values() if r.kind == "article"}
-    if not current_scheme:  # signatures of another scheme: recompute the ones kept from the text
-        stale = {d: part_of.get(d) for d in live_ids if d in old_dedup and d not in new_entries}
-        texts = store.texts_of(stale)
-        for doc_id, row in old_dedup.items():
-            row["minhash"] = signature(texts[doc_id] or "") if doc_id in texts else None
-    for doc_id in live_ids:
-        old = old_dedup.get(doc_id)
-        if doc_id in new_entries:
-            e = new_entries[doc_id]
-            if old:  # a changed file is the same document: it keeps its place in line
-                e = DedupEntry(e.doc_id, old["first_seen"], e.published_at, e.text_hash, e.minhash)
-            plan.entries.append(e)
-        elif old:
-            plan.entries.append(DedupEntry(doc_id, old["first_seen"], old["published_at"], old["text_hash"],
-                                           old["minhash"]))
-    plan.links = link_duplicates(plan.entries)
-    for doc_id, target in plan.links.items():  # rows that need a new duplicate_of value
-        before = old_dedup[doc_id]["duplicate_of"] if doc_id in old_dedup and doc_id not in new_entries else None
-        if target != before:
-            plan.relink[doc_id] = target
-    plan.counts.duplicates_total = sum(1 for v in plan.links.values() if v)
-    plan.counts.duplicates_new = sum(1 for d, v in plan.links.items() if v and d in new_entries)
+def _same_stat(t: pa.Table) -> pa.ChunkedArray:
+    same = [pc.fill_null(pc.equal(t.column(n), t.column(OLD + n)), False) for n in ("size", "mtime_ns")]
+    etag = pc.equal(pc.fill_null(t.column("etag"), ""), pc.fill_null(t.column(OLD + "etag"), ""))
+    return pc.and_(pc.and_(same[0], same[1]), etag)
+
+
+def _value_counts(col) -> dict[str, int]:
+    return {r["values"]: r["counts"] for r in pc.value_counts(col).to_pylist() if r["values"] is not None}
+
+
+def _first_seen(cleaned: pa.Table, run_id: str) -> pa.ChunkedArray:
+    """A changed file is the same document: it keeps its place in the duplicate order."""
+    old = pc.if_else(pc.equal(pc.fill_null(cleaned.column(OLD + "kind"), ""), "article"),
+                     cleaned.column(OLD + "first_seen"), pa.scalar(None, pa.string()))
+    return pc.fill_null(old, run_id)
+
+
+def _relink(store: Store, run_id: str, state: pa.Table, delta: pa.Table, results: list[BatchResult],
+            stage_url: str, full_refresh: bool) -> tuple[pa.Table, pa.Table, pa.Table, pa.Table]:
+    """Links over every live article; the new state and delta carry them.
+
+    Returns (links of the articles this run cleaned, kept articles whose link
+    changed, new state, new delta).
+    """
+    live = state.filter(pc.equal(state.column("kind"), "article"))
+    staged_keys = _read_staged(stage_url, results, KEY_READ)
+    stored_keys = DEDUP_SCHEMA.empty_table().select(KEY_READ) if full_refresh else store.read_dedup(KEY_READ)
+    keys = pa.concat_tables([stored_keys, staged_keys])
+
+    def signatures(doc_ids: pa.Array) -> pa.Table:
+        staged = _read_staged(stage_url, results, SIG_COLUMNS, doc_ids)
+        stored = DEDUP_SCHEMA.empty_table().select(SIG_COLUMNS) if full_refresh else store.read_dedup(SIG_COLUMNS, doc_ids)
+        return pa.concat_tables([stored, staged])
+
+    links = compute_links(live, keys, signatures)
+    # which rows' link differs from what the state says
+    joined = live.select(["source_path", "doc_id", "run_id", "duplicate_of"]).join(
+        links.rename_columns(["doc_id", "new_link"]), keys="doc_id", join_type="left outer")
+    differs = pc.invert(pc.fill_null(pc.equal(joined.column("duplicate_of"), joined.column("new_link")),
+                                      pc.and_(pc.is_null(joined.column("duplicate_of")),
+                                              pc.is_null(joined.column("new_link")))))
+    mine = pc.equal(joined.column("run_id"), run_id)
+    new_links = joined.filter(mine).select(["doc_id", "new_link"]).rename_columns(["doc_id", "duplicate_of"])
+    moved = joined.filter(pc.and_(differs, pc.invert(mine)))
+    relink = moved.select(["doc_id", "new_link"]).rename_columns(["doc_id", "duplicate_of"])
+    # the state rows: links of this run's articles, and kept rows that relink
+    changed_paths = joined.filter(differs).column("source_path")
+    target = joined.filter(differs).column("new_link")
+    if len(changed_paths):
+        changed_paths = changed_paths.combine_chunks()
+        hit = pc.is_in(state.column("source_path"), value_set=changed_paths)
+        updated = state.filter(hit).drop_columns(["duplicate_of"]).join(
+            pa.table({"source_path": changed_paths, "duplicate_of": target}), keys="source_path")
+        updated = updated.select(STATE_SCHEMA.names).cast(STATE_SCHEMA)
+        keep = pc.invert(pc.is_in(delta.column("source_path"), value_set=changed_paths))
+        delta = pa.concat_tables([delta.filter(keep), updated])
+        state = pa.concat_tables([state.filter(pc.invert(hit)), updated])
+    return new_links.cast(LINKS_SCHEMA), relink.cast(LINKS_SCHEMA), state, delta
+
+
+def _read_staged(stage_url: str, results: list[BatchResult], columns: list[str],
+                 doc_ids: pa.Array | None = None) -> pa.Table:
+    fs, root = open_root(stage_url)
+    tables = []
+    for r in results:
+        for rel in r.dedup:
+            with fs.open(join_path(root, rel), "rb") as fh:
+                t = pq.read_table(fh, columns=columns)
+            if doc_ids is not None:
+                t = t.filter(pc.is_in(t.column("doc_id"), value_set=doc_ids))
+            tables.append(t)
+    schema = DEDUP_SCHEMA.empty_table().select(columns).schema
+    return pa.concat_tables(tables) if tables else schema.empty_table()
+
+
+def build_version(store: Store, run_id: str, rules: str, inputs: InputPlan, state: pa.Table,
+                  results: list[BatchResult], stage_url: str, prune: bool = False,
+                  full_refresh: bool = False) -> RunPlan:
+    """Plan the run and let the store write it (not yet live: see ``store.publish``)."""
+    plan = plan_run(store, run_id, rules, inputs, state, results, stage_url, prune, full_refresh)
+    if plan.changes:
+        store.write(run_id, plan)
     return plan
 
 
-def build_version(store: Store, run_id: str, previous: dict[str, StateRow], results: list[BatchResult],
-                  prune: bool = False, full_refresh: bool = False) -> VersionCounts:
-    """Plan the run and let the store write it (not yet live: see ``store.publish``); return the counts."""
-    plan = plan_run(store, run_id, previous, results, prune, full_refresh)
-    store.write(run_id, plan)
-    return plan.counts
-
-
-def _row_key(row: StateRow) -> str:
-    """Article rows are keyed by doc_id, reject rows by source path."""
-    return row.doc_id if row.kind == "article" and row.doc_id else row.source_path
+__all__ = ["RunPlan", "VersionCounts", "build_version", "plan_run"]

@@ -65,15 +65,17 @@ class BatchJob:
     max_bytes: int | None
     previous: dict[str, str]
     piece: str = ""
+    rules: str | None = None
 
     def args(self) -> tuple:
         return (self.input_url, self.stage_url, self.run_id, self.batch_no, self.rel_paths, self.max_bytes,
-                self.previous, self.piece)
+                self.previous, self.piece, self.rules)
 
     def halves(self) -> tuple[BatchJob, BatchJob]:
         mid = len(self.rel_paths) // 2
         make = lambda paths, tag: BatchJob(self.input_url, self.stage_url, self.run_id, self.batch_no,  # noqa: E731
-                                           paths, self.max_bytes, self.previous, f"{self.piece or '-'}{tag}")
+                                           paths, self.max_bytes, self.previous, f"{self.piece or '-'}{tag}",
+                                           self.rules)
         return make(self.rel_paths[:mid], "0"), make(self.rel_paths[mid:], "1")
 
 
@@ -162,7 +164,7 @@ class WorkerPool:
                 (rel,) = job.rel_paths
                 log(f"batch {job.batch_no}: {rel} kills its worker ({died}); rejected as worker_crash")
                 return crash_result(job.stage_url, job.run_id, job.batch_no, rel, str(died), job.piece or "-x",
-                                    job.previous)
+                                    job.rules)
             log(f"batch {job.batch_no}{job.piece}: {died} again; splitting its {len(job.rel_paths)} files in two")
         result: BatchResult | None = None
         for half in job.halves():

@@ -20,14 +20,17 @@ class RunSummary:
     new: int = 0
     changed: int = 0
     unchanged: int = 0
+    stale_rules: int = 0
     removed: int = 0
     missing: int = 0
+    files_opened: int = 0
     errors: int = 0
     articles_total: int = 0
     rejects_total: int = 0
     duplicates_total: int = 0
     duplicates_new: int = 0
     mode: str = "incremental"
+    rules_version: str = ""
     batches: int = 0
     workers: int = 1
     seconds: float = 0.0
@@ -54,9 +57,9 @@ class RunSummary:
 
 
 def summarize(run_id: str, input_url: str, output_url: str, results: list[BatchResult], seconds: float,
-              workers: int, counts: VersionCounts, mode: str) -> RunSummary:
-    """Counts by input (every input is an article or a reject, cleaned now or kept
-    unchanged) and by dataset row; breakdowns cover the files cleaned this run."""
+              workers: int, counts: VersionCounts, mode: str, listed: int, rules: str = "") -> RunSummary:
+    """Counts by input (every listed input is an article or a reject, cleaned now or
+    kept unchanged) and by dataset row; breakdowns cover the files cleaned this run."""
     total: dict[str, Counter] = {k: Counter() for k in ("reject_reasons", "layouts", "publishers", "months", "flags")}
     for r in results:
         for key, counter in total.items():
@@ -65,20 +68,23 @@ def summarize(run_id: str, input_url: str, output_url: str, results: list[BatchR
         run_id=run_id,
         input_url=input_url,
         output_url=output_url,
-        inputs=sum(r.inputs for r in results),
+        inputs=listed,
         articles=counts.input_kinds.get("article", 0),
         rejects=counts.input_kinds.get("reject", 0),
         new=counts.new,
         changed=counts.changed,
         unchanged=counts.unchanged,
+        stale_rules=counts.stale_rules,
         removed=counts.removed,
         missing=counts.missing,
+        files_opened=counts.files_opened,
         errors=total["reject_reasons"].get("error", 0),
         articles_total=counts.articles_total,
         rejects_total=counts.rejects_total,
         duplicates_total=counts.duplicates_total,
         duplicates_new=counts.duplicates_new,
         mode=mode,
+        rules_version=rules,
         batches=len(results),
         workers=workers,
         seconds=round(seconds, 3),

@@ -65,7 +65,8 @@ def report_rows(s: RunSummary, limit: int | None = None) -> list[dict]:
         years[year] = years.get(year, 0) + n
     return [
         *section("this run", {"inputs": s.inputs, "articles": s.articles, "rejects": s.rejects, "new": s.new,
-                              "changed": s.changed, "unchanged": s.unchanged, "gone but kept": s.missing,
+                              "changed": s.changed, "re-cleaned (rules)": s.stale_rules, "unchanged": s.unchanged,
+                              "files opened": s.files_opened, "gone but kept": s.missing,
                               "removed": s.removed, "errors": s.errors}),
         *section("dataset now", {"articles": s.articles_total, "linked as duplicates": s.duplicates_total,
                                  "rejects": s.rejects_total}),

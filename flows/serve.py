@@ -31,7 +31,8 @@ def absolute(url: str) -> str:
 
 def flow_parameters(input_url: str, output_url: str, batch_size: int | None = None, workers: int | None = None,
                     max_bytes: int | None = None, prune: bool = False, runner: str = "local",
-                    address: str | None = None, table_format: str | None = None) -> dict[str, Any]:
+                    address: str | None = None, table_format: str | None = None, verify_content: bool = False,
+                    keep_stale_rules: bool = False) -> dict[str, Any]:
     params: dict[str, Any] = {"input_url": absolute(input_url), "output_url": absolute(output_url)}
     if runner != "local":
         params["runner"] = runner
@@ -39,8 +40,9 @@ def flow_parameters(input_url: str, output_url: str, batch_size: int | None = No
                        ("address", address), ("table_format", table_format)):
         if value is not None:
             params[key] = value
-    if prune:
-        params["prune"] = True
+    for key, flag in (("prune", prune), ("verify_content", verify_content), ("keep_stale_rules", keep_stale_rules)):
+        if flag:
+            params[key] = True
     return params
 
 

@@ -4,10 +4,12 @@ The flow talks to a :class:`Store` only, and never asks which one it has:
 
 - ``lock(run_id)``: the writer guard for the length of a run;
 - ``recover(retain_seconds)``: clear what killed runs left, expire old versions;
-- ``load_state()`` / ``load_dedup()`` / ``texts_of()``: what the live data holds;
+- ``load_state()`` / ``read_dedup()``: what the live data holds (Arrow tables, never
+  one Python object per file);
 - ``stage_url(run_id)``: where the batches write their Parquet parts;
 - ``write(run_id, plan)``: materialise the plan (:mod:`flows.incremental`);
 - ``publish(run_id)``: make it live, the single atomic step of a run;
+- ``discard(run_id)``: drop what a run staged when it changes nothing (no new version);
 - ``write_run_log(run_id, summary)``, ``compact()``.
 
 Backends, chosen from the output URL and ``--table-format``:
@@ -23,10 +25,11 @@ from __future__ import annotations
 import json
 import posixpath
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from flows.storage import open_root
 from schemas.version import METADATA_KEY, SCHEMA_VERSION
@@ -36,14 +39,23 @@ if TYPE_CHECKING:
 
 DATASETS = ("articles", "rejects")
 TABLE_FORMATS = ("parquet", "delta")
+# One row per input file the output knows: what the next run compares its listing against.
 STATE_SCHEMA = pa.schema([
     pa.field("source_path", pa.string(), nullable=False),
     pa.field("doc_id", pa.string()),
-    pa.field("content_sha256", pa.string()),
-    pa.field("kind", pa.string(), nullable=False),  # article | reject
-    pa.field("part", pa.string()),  # the part file holding the row (versioned Parquet); null on Delta tables
-    pa.field("run_id", pa.string(), nullable=False),
+    pa.field("content_sha256", pa.string()),  # null: never read whole (the next run tries again)
+    pa.field("kind", pa.string(), nullable=False),  # article | reject (| gone: a tombstone in a state log)
+    pa.field("size", pa.int64()),  # the listing's stat when the file was last read
+    pa.field("mtime_ns", pa.int64()),
+    pa.field("etag", pa.string()),  # ETag or version id on object stores
+    pa.field("rules_version", pa.string()),  # transforms.rules_version of the rules that made the row
+    pa.field("first_seen", pa.string()),  # run that first stored the record: its place in the duplicate order
+    pa.field("duplicate_of", pa.string()),  # the record's live duplicate link (articles)
+    pa.field("run_id", pa.string(), nullable=False),  # the run that cleaned the file last
 ])
+TOMBSTONE = "gone"
+# Columns read with dictionary encoding: few distinct values over millions of rows.
+STATE_DICTIONARY = ["kind", "rules_version", "first_seen", "run_id"]
 # How long a replaced version stays readable for readers that listed it before it was replaced.
 DEFAULT_RETAIN_SECONDS = 3600.0
 
@@ -56,21 +68,54 @@ class SchemaMismatch(RuntimeError):
     """The live dataset was written with another major schema version."""
 
 
-@dataclass(frozen=True, slots=True)  # slots: one per input file lives in the flow process
-class StateRow:
-    source_path: str
-    doc_id: str | None
-    content_sha256: str | None
-    kind: str
-    part: str | None
-    run_id: str
+def conform_state(table: pa.Table) -> pa.Table:
+    """``table`` with every column of :data:`STATE_SCHEMA`, in order, missing ones null.
+
+    States written before stat and rules were recorded lack those columns: their
+    rows then match no listing stat and no rules version, so the next run hashes
+    every file and re-cleans it once.
+    """
+    cols = []
+    for f in STATE_SCHEMA:
+        if f.name in table.column_names:
+            col = table.column(f.name)
+            cols.append(col if pa.types.is_dictionary(col.type) else col.cast(f.type))
+        else:
+            cols.append(pa.nulls(table.num_rows, f.type))
+    return pa.Table.from_arrays(cols, names=STATE_SCHEMA.names)
 
 
-def state_table(rows: list[StateRow]) -> pa.Table:
-    """The state rows as a table sorted by source path, stamped with the schema version."""
-    rows = sorted(rows, key=lambda r: r.source_path)
-    return pa.Table.from_pydict({name: [getattr(r, name) for r in rows] for name in STATE_SCHEMA.names},
-                                schema=STATE_SCHEMA.with_metadata({METADATA_KEY: SCHEMA_VERSION.encode()}))
+def empty_state() -> pa.Table:
+    return conform_state(STATE_SCHEMA.empty_table())
+
+
+def compose_state(parts: list[pa.Table]) -> pa.Table:
+    """The live state of a state log: parts oldest first, a later row for a path
+    replaces every earlier one, and a tombstone (kind ``gone``) removes the path."""
+    parts = [conform_state(p) for p in parts if p.num_rows]
+    if not parts:
+        return empty_state()
+    if len(parts) == 1:
+        only = decoded(parts[0])
+        return only.filter(pc.not_equal(only.column("kind"), TOMBSTONE)).cast(STATE_SCHEMA)
+    seq = pa.chunked_array([pa.array(np.full(p.num_rows, i, dtype=np.int32)) for i, p in enumerate(parts)])
+    table = pa.concat_tables([decoded(p) for p in parts]).append_column("_seq", seq)
+    table = table.sort_by([("source_path", "ascending"), ("_seq", "descending")])
+    paths = table.column("source_path").combine_chunks()
+    first = np.ones(len(paths), dtype=bool)
+    if len(paths) > 1:
+        first[1:] = pc.not_equal(paths.slice(1), paths.slice(0, len(paths) - 1)).to_numpy(zero_copy_only=False)
+    table = table.filter(pa.array(first)).drop_columns(["_seq"])
+    return table.filter(pc.not_equal(table.column("kind"), TOMBSTONE)).cast(STATE_SCHEMA)
+
+
+def _plain(col):
+    return col.cast(pa.string()) if pa.types.is_dictionary(col.type) else col
+
+
+def decoded(table: pa.Table) -> pa.Table:
+    """Dictionary columns decoded (parts' dictionaries differ, so concatenation needs plain columns)."""
+    return pa.Table.from_arrays([_plain(c) for c in table.columns], names=table.column_names)
 
 
 def check_schema_version(table: pa.Table | str, url: str) -> None:
@@ -83,6 +128,11 @@ def check_schema_version(table: pa.Table | str, url: str) -> None:
                              f"{SCHEMA_VERSION}. Write to a new output (or use --full-refresh to rebuild).")
 
 
+def stamped(table: pa.Table) -> pa.Table:
+    """``table`` with the schema version in its metadata (state and dedup files)."""
+    return table.replace_schema_metadata({**(table.schema.metadata or {}), METADATA_KEY: SCHEMA_VERSION.encode()})
+
+
 class Store(Protocol):
     """What the flow needs of an output (see the module docstring)."""
 
@@ -90,12 +140,12 @@ class Store(Protocol):
 
     def lock(self, run_id: str) -> AbstractContextManager[None]: ...
     def recover(self, retain_seconds: float = DEFAULT_RETAIN_SECONDS) -> list[str]: ...
-    def load_state(self) -> dict[str, StateRow]: ...
-    def load_dedup(self) -> tuple[dict[str, dict], bool]: ...
-    def texts_of(self, ids_by_part: dict[str, set[str]]) -> dict[str, str | None]: ...
+    def load_state(self) -> pa.Table: ...
+    def read_dedup(self, columns: list[str], doc_ids: pa.Array | None = None) -> pa.Table: ...
     def stage_url(self, run_id: str) -> str: ...
     def write(self, run_id: str, plan: RunPlan) -> None: ...
     def publish(self, run_id: str) -> None: ...
+    def discard(self, run_id: str) -> None: ...
     def write_run_log(self, run_id: str, summary: dict) -> str: ...
     def compact(self, retain_seconds: float = DEFAULT_RETAIN_SECONDS) -> dict: ...
 
@@ -147,3 +197,55 @@ class FsStore:
             fh.write(body)
         self.fs.mv(tmp, path)
         return path
+
+
+def compaction_run_id() -> str:
+    """A version name for a compaction: sorts like a run id (after the live version)."""
+    import uuid
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-c" + uuid.uuid4().hex[:5]
+
+
+def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``table`` with exactly ``schema``'s columns: ones added since it was written are null."""
+    if table.schema.names == schema.names:
+        return table.cast(schema) if table.schema != schema else table
+    cols = [table.column(f.name).cast(f.type) if f.name in table.column_names else pa.nulls(table.num_rows, f.type)
+            for f in schema]
+    return pa.Table.from_arrays(cols, schema=schema)
+
+
+def links_setter(links: pa.Table | None, keep_others: bool = False):
+    """A function setting ``duplicate_of`` of a table's rows from ``links`` (doc_id, duplicate_of).
+
+    Rows whose doc_id is not in ``links`` get null, or keep their value with ``keep_others``.
+    Vectorised and order-preserving (no join): parts keep their row order.
+    """
+    if links is None:
+        return None
+    ids = links.column("doc_id").combine_chunks()
+    targets = links.column("duplicate_of").combine_chunks()
+
+    def apply(table: pa.Table) -> pa.Table:
+        if "duplicate_of" not in table.column_names or not table.num_rows:
+            return table
+        idx = pc.index_in(table.column("doc_id"), value_set=ids)
+        new = pc.take(targets, idx)
+        if keep_others:
+            new = pc.if_else(pc.is_valid(idx), new, table.column("duplicate_of"))
+        i = table.schema.get_field_index("duplicate_of")
+        return table.set_column(i, table.schema.field(i), new)
+
+    return apply
+
+
+def read_tables(files: list[str], schema: pa.Schema, columns: list[str], doc_ids: pa.Array | None = None) -> pa.Table:
+    """``columns`` of the Parquet ``files`` (of ``schema``) as one table, optionally only rows of ``doc_ids``."""
+    import pyarrow.dataset as ds
+
+    if not files:
+        return schema.empty_table().select(columns)
+    dataset = ds.dataset(files, schema=schema, format="parquet")
+    flt = ds.field("doc_id").isin(doc_ids) if doc_ids is not None else None
+    return dataset.to_table(columns=columns, filter=flt)

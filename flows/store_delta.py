@@ -5,8 +5,9 @@ Layout under OUTPUT (each a Delta table: Parquet files plus ``_delta_log/``)::
 
     articles/     partitioned by year, month (integers; null when undated); key doc_id
     rejects/      key source_path
-    _state/       one row per source_path: hash, kind (what the next run compares against)
-    _dedup/       the duplicate index; its commit names the MinHash scheme
+    _state/       one row per source_path: stat, hash, kind, rules (what the next run compares
+                  against); overwritten by each run
+    _dedup/       the duplicate index: one row per cleaned article, appended by each run
     _publishes/   one row per published run: the commit gate (below)
     _staging/<run_id>/   the batches' Parquet parts, removed once the run is committed
     _writers/<run_id>    a running writer's heartbeat
@@ -30,7 +31,7 @@ heartbeat goes stale within ``3 * HEARTBEAT_SECONDS``.
 
 A run then merges into ``articles`` by ``doc_id`` (insert new, update changed,
 delete gone or now-rejected, relink duplicates) and ``rejects`` by
-``source_path``, overwrites ``_dedup`` and, last, ``_state``. A run killed
+``source_path``, appends its rows to ``_dedup`` and, last, overwrites ``_state``. A run killed
 between those commits leaves each table consistent; the next run, reading the
 old ``_state``, cleans the same files again and its merges (idempotent by key)
 give exactly the rows of a clean run.
@@ -45,7 +46,6 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
@@ -58,12 +58,14 @@ from flows.store import (
     STATE_SCHEMA,
     FsStore,
     OutputLocked,
-    StateRow,
     check_schema_version,
+    conform_state,
+    empty_state,
     is_local,
-    state_table,
+    links_setter,
 )
 from schemas.articles import ARTICLES_SCHEMA
+from schemas.internal import DEDUP_SCHEMA
 from schemas.read import delta_storage_options
 from schemas.rejects import REJECTS_SCHEMA
 from schemas.version import SCHEMA_VERSION
@@ -183,33 +185,26 @@ class DeltaStore(FsStore):
         return removed
 
     # -- reading what is live ----------------------------------------------
-    def load_state(self) -> dict[str, StateRow]:
+    def load_state(self) -> pa.Table:
         table = self._table("_state")
         if table is None:
-            return {}
+            return empty_state()
         written = (table.history(1) or [{}])[0].get(VERSION_META) or SCHEMA_VERSION
         check_schema_version(str(written), self.url)
-        rows = table.to_pyarrow_table().cast(STATE_SCHEMA).to_pylist()
-        return {r["source_path"]: StateRow(**r) for r in rows}
+        return conform_state(table.to_pyarrow_table())
 
-    def load_dedup(self) -> tuple[dict[str, dict], bool]:
-        from flows.incremental import DEDUP_SCHEMA
-        from transforms.dedup import SCHEME
-
+    def read_dedup(self, columns: list[str], doc_ids: pa.Array | None = None) -> pa.Table:
+        """Stored dedup rows (live or superseded: the caller joins them with the state).
+        A ``_dedup`` table written before 1.1 (no keys) holds none the caller can use."""
         table = self._table("_dedup")
+        empty = DEDUP_SCHEMA.empty_table().select(columns)
         if table is None:
-            return {}, True
-        scheme = (table.history(1) or [{}])[0].get(SCHEME_META)
-        rows = table.to_pyarrow_table().cast(DEDUP_SCHEMA).to_pylist()
-        return {r["doc_id"]: r for r in rows}, scheme == SCHEME
-
-    def texts_of(self, ids: dict[str, str | None]) -> dict[str, str | None]:
-        table = self._table("articles")
-        if table is None or not ids:
-            return {}
-        data = table.to_pyarrow_dataset().to_table(columns=["doc_id", "text"],
-                                                   filter=pc.field("doc_id").isin(sorted(ids)))
-        return dict(zip(data.column("doc_id").to_pylist(), data.column("text").to_pylist(), strict=True))
+            return empty
+        dataset = table.to_pyarrow_dataset()
+        if not set(columns) <= set(dataset.schema.names):
+            return empty
+        flt = pc.field("doc_id").isin(doc_ids) if doc_ids is not None else None
+        return dataset.to_table(columns=columns, filter=flt).cast(empty.schema)
 
     # -- writing -------------------------------------------------------------
     def write(self, run_id: str, plan: RunPlan) -> None:
@@ -224,7 +219,6 @@ class DeltaStore(FsStore):
 
         plan = self._plans.pop(run_id)
         stage = self.stage_url(run_id)
-        new_parts = plan.new_parts(run_id)
         pause_point("before_publish")
         row = pa.Table.from_pylist([{"run_id": run_id, "planned_at_version": self._base,
                                      "published_at": time.time()}], schema=GATE_SCHEMA)
@@ -243,27 +237,34 @@ class DeltaStore(FsStore):
                                   f"working; nothing of run {run_id} was committed. Run again: it will add this "
                                   "run's changes on top.") from None
         pause_point("before_swap")
-        previous = plan.previous
-        gone_articles = {o.doc_id for p, o in previous.items() if o.kind == "article" and o.doc_id
-                         and (p not in plan.state or plan.state[p].kind != "article")}
-        gone_rejects = {p for p, o in previous.items()
-                        if o.kind == "reject" and (p not in plan.state or plan.state[p].kind != "reject")}
-        new_articles = self._staged(stage, sorted(p for p in new_parts if p.startswith("articles/")), ARTICLES_SCHEMA)
-        new_articles = _with_partitions(_set_links(new_articles, plan.links))
-        new_rejects = self._staged(stage, sorted(p for p in new_parts if p.startswith("rejects/")), REJECTS_SCHEMA)
-        relink = {d: t for d, t in plan.relink.items() if d not in plan.new_ids}
+        gone_articles = set(plan.drop_articles.to_pylist())
+        gone_rejects = set(plan.drop_rejects.to_pylist())
+        new_articles = self._staged(stage, plan.staged_parts("articles"), ARTICLES_SCHEMA)
+        new_articles = _with_partitions(links_setter(plan.links)(new_articles))
+        new_rejects = self._staged(stage, plan.staged_parts("rejects"), REJECTS_SCHEMA)
+        relink = dict(zip(plan.relink.column("doc_id").to_pylist(), plan.relink.column("duplicate_of").to_pylist(),
+                          strict=True))
         self._merge("articles", "doc_id", new_articles, gone_articles, relink, plan.full_refresh,
                     partition_by=["year", "month"])
         self._merge("rejects", "source_path", new_rejects, gone_rejects, {}, plan.full_refresh)
         pause_point("mid_commit")
-        write_deltalake(self.table_uri("_dedup"), plan.dedup_table().replace_schema_metadata(None), mode="overwrite",
-                        storage_options=self.options, schema_mode="overwrite",
-                        commit_properties=CommitProperties(custom_metadata={SCHEME_META: SCHEME}))
-        state = [replace(r, part=None) for r in plan.state.values()]
-        write_deltalake(self.table_uri("_state"), state_table(state).replace_schema_metadata(None), mode="overwrite",
+        dedup = self._staged(stage, plan.staged_parts("_dedup"), DEDUP_SCHEMA)
+        old_dedup = self._table("_dedup")
+        fresh = plan.full_refresh or old_dedup is None or "run_id" not in old_dedup.schema().to_arrow().names
+        if dedup.num_rows or fresh:
+            write_deltalake(self.table_uri("_dedup"), dedup.replace_schema_metadata(None),
+                            mode="overwrite" if fresh else "append", storage_options=self.options,
+                            schema_mode="overwrite" if fresh else None,
+                            commit_properties=CommitProperties(custom_metadata={SCHEME_META: SCHEME}))
+        write_deltalake(self.table_uri("_state"), plan.state.cast(STATE_SCHEMA), mode="overwrite",
                         storage_options=self.options, schema_mode="overwrite",
                         commit_properties=CommitProperties(custom_metadata={VERSION_META: SCHEMA_VERSION}))
         pause_point("after_swap")
+        with contextlib.suppress(FileNotFoundError):
+            self.fs.rm(self.path("_staging", run_id), recursive=True)
+
+    def discard(self, run_id: str) -> None:
+        self._plans.pop(run_id, None)
         with contextlib.suppress(FileNotFoundError):
             self.fs.rm(self.path("_staging", run_id), recursive=True)
 
@@ -329,15 +330,6 @@ def _is_conflict(exc: Exception) -> bool:
 
     text = str(exc).lower()
     return isinstance(exc, CommitFailedError) or "already exists" in text or ("version" in text and "exist" in text)
-
-
-def _set_links(table: pa.Table, links: dict[str, str | None]) -> pa.Table:
-    """New rows carry the duplicate links of the whole version."""
-    if not table.num_rows:
-        return table
-    ids = table.column("doc_id").to_pylist()
-    idx = table.schema.get_field_index("duplicate_of")
-    return table.set_column(idx, table.schema.field("duplicate_of"), pa.array([links.get(i) for i in ids], pa.string()))
 
 
 def _with_partitions(table: pa.Table) -> pa.Table:

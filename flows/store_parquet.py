@@ -7,15 +7,20 @@ Layout under OUTPUT::
     _current -> _versions/<run_id>     (swapped atomically with rename(2))
     _versions/<run_id>/articles/year=YYYY/month=MM/part-*.parquet
     _versions/<run_id>/rejects/part-*.parquet
-    _versions/<run_id>/_state.parquet  (one row per source_path: hash, kind, part)
-    _versions/<run_id>/_dedup.parquet  (the duplicate index)
+    _versions/<run_id>/_state/part-<run>.parquet   (the state log: one part per run, rows
+                                       replace earlier ones by source_path; merged past MAX_STATE_PARTS)
+    _versions/<run_id>/_dedup/part-*.parquet       (the duplicate index: one row per cleaned article)
     _versions/<run_id>/_published_at   (when the version became live)
     _runs/<run_id>.json                (the run log)
     .lock                              (flock: one writer; released by the kernel if the run dies)
 
-A run builds a complete new version beside the live one: unchanged part files
+A run builds a complete new version beside the live one: unchanged files
 are hard-linked (same name, same bytes), parts holding a replaced record are
-rewritten under a new name, new parts come from the run's batches. Publishing
+rewritten under a new name, and the run's new rows are merged per partition
+into few files (:mod:`flows.parts`); a partition that has gathered more than
+``max_partition_files`` small files over many runs has them merged. The state
+and the dedup index are logs of parts too: a run adds one part of each instead
+of rewriting them, so what it writes follows what changed. Publishing
 is one rename of the ``_current`` symlink, so a reader sees the old version or
 the new one, never a mix; a reader that listed the old version's files and
 reads them later finds each file as it was or gone (never different), and a
@@ -36,7 +41,6 @@ import time
 from collections import defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
@@ -44,24 +48,37 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from flows.faults import pause_point
+from flows.parts import merge_parquet, plan_merges
 from flows.storage import write_parquet
 from flows.store import (
     DATASETS,
     DEFAULT_RETAIN_SECONDS,
+    STATE_DICTIONARY,
     STATE_SCHEMA,
     FsStore,
     OutputLocked,
-    StateRow,
     check_schema_version,
+    compaction_run_id,
+    compose_state,
+    conform,
+    empty_state,
     is_local,
-    state_table,
+    links_setter,
+    read_tables,
+    stamped,
 )
-from schemas import articles_table, rejects_table
+from schemas import ARTICLES_SCHEMA, REJECTS_SCHEMA, articles_table, rejects_table
+from schemas.internal import DEDUP_SCHEMA
 
 if TYPE_CHECKING:
     from flows.incremental import RunPlan, VersionCounts
 
-STATE_FILE = "_state.parquet"
+STATE_DIR, DEDUP_DIR, OUTCOMES_DIR = "_state", "_dedup", "_outcomes"
+LEGACY_STATE = "_state.parquet"  # the whole state in one file, before 1.1
+MAX_STATE_PARTS = 8  # state log parts a version keeps before they are merged into one
+MAX_DEDUP_PARTS = 64  # dedup parts a version keeps before its live rows are rewritten as one
+TARGET_PART_BYTES = 128 * 2**20  # merged parts are cut at about this size
+EMPTY_SUFFIX = "-empty.parquet"  # parts that carry a dataset's schema and no row
 PUBLISHED_MARK = "_published_at"  # in a version: when it became live (so when its predecessor stopped being)
 
 
@@ -76,10 +93,14 @@ def rewritten_name(part: str, run_id: str) -> str:
 class ParquetStore(FsStore):
     """One local output root: symlinks, hard links and flock."""
 
-    def __init__(self, output_url: str) -> None:
+    def __init__(self, output_url: str, max_partition_files: int | None = None,
+                 target_part_bytes: int = TARGET_PART_BYTES) -> None:
         if not is_local(output_url):
             raise ValueError(f"{output_url}: versioned Parquet needs a local filesystem")
         super().__init__(output_url)
+        # A partition's files are merged when a run leaves more than this: twice the cores by default.
+        self.max_partition_files = max_partition_files or 2 * (os.cpu_count() or 1)
+        self.target_part_bytes = target_part_bytes
 
     # -- paths -------------------------------------------------------------
     def version_path(self, run_id: str) -> str:
@@ -122,46 +143,34 @@ class ParquetStore(FsStore):
             return os.path.basename(os.readlink(link).rstrip("/"))
         return None
 
-    def load_state(self) -> dict[str, StateRow]:
+    def load_state(self) -> pa.Table:
+        """The live state: the version's state log composed (a pre-1.1 single file is read as one part)."""
         run = self.current_run()
-        path = posixpath.join(self.version_path(run), STATE_FILE) if run else None
-        if path is None or not os.path.exists(path):
-            return {}
-        table = pq.read_table(path)
-        check_schema_version(table, self.url)
-        return {r["source_path"]: StateRow(**r) for r in table.cast(STATE_SCHEMA).to_pylist()}
+        if run is None:
+            return empty_state()
+        root = self.version_path(run)
+        paths = self._files(root, STATE_DIR) or [p for p in [posixpath.join(root, LEGACY_STATE)] if os.path.exists(p)]
+        tables = []
+        for path in paths:
+            dictionary = [c for c in STATE_DICTIONARY if c in pq.read_schema(path).names]
+            table = pq.read_table(path, read_dictionary=dictionary)
+            check_schema_version(table, self.url)
+            tables.append(table)
+        return compose_state(tables)
 
-    def load_dedup(self) -> tuple[dict[str, dict], bool]:
-        """The live dedup rows by doc_id, and whether their signatures are of this
-        :data:`~transforms.dedup.SCHEME` (signatures of another scheme must not be compared)."""
-        from flows.incremental import DEDUP_FILE, DEDUP_SCHEMA, SCHEME_KEY
-        from transforms.dedup import SCHEME
-
+    def read_dedup(self, columns: list[str], doc_ids: pa.Array | None = None) -> pa.Table:
+        """Stored dedup rows (live or superseded: the caller joins them with the state)."""
         run = self.current_run()
-        path = posixpath.join(self.version_path(run), DEDUP_FILE) if run else None
-        if not path or not os.path.exists(path):
-            return {}, True
-        scheme = (pq.read_metadata(path).metadata or {}).get(SCHEME_KEY)
-        rows = {r["doc_id"]: r for r in pq.read_table(path, schema=DEDUP_SCHEMA).to_pylist()}
-        return rows, scheme == SCHEME.encode()
+        files = self._files(self.version_path(run), DEDUP_DIR) if run else []
+        return read_tables(files, DEDUP_SCHEMA, columns, doc_ids)
 
-    def texts_of(self, ids: dict[str, str | None]) -> dict[str, str | None]:
-        """The ``text`` the live version holds for each doc_id (mapped to its part)."""
-        run = self.current_run()
-        by_part: dict[str, set[str]] = defaultdict(set)
-        for doc_id, part in ids.items():
-            if part:
-                by_part[part].add(doc_id)
-        out: dict[str, str | None] = {}
-        for part, wanted in sorted(by_part.items()):
-            path = posixpath.join(self.version_path(run), part)
-            if not os.path.exists(path):
-                continue
-            table = pq.read_table(path, columns=["doc_id", "text"])
-            for doc_id, text in zip(table.column("doc_id").to_pylist(), table.column("text").to_pylist(), strict=True):
-                if doc_id in wanted:
-                    out[doc_id] = text
-        return out
+    @staticmethod
+    def _files(root: str, rel_dir: str) -> list[str]:
+        """Parquet files under ``root/rel_dir``, sorted by path (so by run)."""
+        out = []
+        for dirpath, _dirs, files in os.walk(posixpath.join(root, rel_dir)):
+            out += [posixpath.join(dirpath, f) for f in files if f.endswith(".parquet")]
+        return sorted(out)
 
     # -- recovery and garbage collection -----------------------------------
     def recover(self, retain_seconds: float = DEFAULT_RETAIN_SECONDS) -> list[str]:
@@ -194,53 +203,189 @@ class ParquetStore(FsStore):
         with contextlib.suppress(FileNotFoundError, ValueError):
             with open(posixpath.join(root, PUBLISHED_MARK), encoding="ascii") as fh:
                 return float(fh.read().strip())
-        for path in (posixpath.join(root, STATE_FILE), root):
+        for path in (*self._files(root, STATE_DIR), posixpath.join(root, LEGACY_STATE), root):
             with contextlib.suppress(FileNotFoundError):
                 return os.stat(path).st_mtime
         return 0.0
 
     def compact(self, retain_seconds: float = DEFAULT_RETAIN_SECONDS) -> dict:
-        """Versioned Parquet needs no optimisation step: every run writes few parts
-        per month and rewrites only those it changes. Compaction here is the
-        removal of versions replaced longer than ``retain_seconds`` ago."""
-        with self.lock("compact"):
-            return {"format": "parquet", "removed_versions": self.recover(retain_seconds)}
+        """Merge every partition's small parts, the state log and the live dedup rows
+        into few files, as a new version (no row changes: readers of the old version
+        keep theirs), then remove versions replaced more than ``retain_seconds`` ago."""
+        run_id = compaction_run_id()
+        with self.lock(run_id):
+            self.recover(retain_seconds)
+            old = self.current_run()
+            if old is None:
+                return {"format": "parquet", "removed_versions": []}
+            stage = self.staging_path(run_id)
+            before = self._count_parts(self.version_path(old))
+            self._link_tree(self.version_path(old), stage)
+            merged = self._compact_partitions(stage, run_id, max_files=1)
+            state = self.load_state()
+            self._write_state(stage, run_id, state, state, force_merge=True)
+            self._collect_dedup(stage, run_id, state, force=True)
+            self.publish(run_id)
+            after = self._count_parts(self.version_path(run_id))
+            removed = self.recover(retain_seconds)
+        return {"format": "parquet", "version": run_id, "parts_before": before, "parts_after": after,
+                "partitions_merged": merged, "removed_versions": removed}
+
+    @staticmethod
+    def _count_parts(root: str) -> int:
+        return sum(len(ParquetStore._files(root, d)) for d in DATASETS)
 
     # -- building a version --------------------------------------------------
     def write(self, run_id: str, plan: RunPlan) -> None:
-        """Write the staged version: carried, rewritten and new parts, the dedup index and the state."""
-        from flows.incremental import DEDUP_FILE
-
+        """Write the staged version: new rows merged per partition, carried and rewritten
+        parts, automatic compaction, the dedup index and the state log."""
         stage = self.staging_path(run_id)
-        old_run = self.current_run()
-        part_of = {r.doc_id: r.part for r in plan.state.values() if r.kind == "article"}
-        relink: dict[str, dict[str, str | None]] = defaultdict(dict)
-        for doc_id, target in plan.relink.items():
-            if part_of.get(doc_id):
-                relink[part_of[doc_id]][doc_id] = target
-        new_parts = plan.new_parts(run_id)
-        self.sweep_stage(stage, new_parts)
-        jobs = []
-        if old_run and not plan.full_refresh:
-            carried = {row.part for row in plan.state.values() if row.part and row.run_id != run_id}
-            jobs += [(self.carry_part, old_run, part, stage, run_id, plan.drop.get(part, set()), relink.get(part))
-                     for part in sorted(carried)]
-        for part in sorted(new_parts):
-            if relink.get(part):
-                path = posixpath.join(stage, part)
-                jobs.append((self.rewrite_part, path, path, set(), relink[part]))
-        # Each job reads and writes its own part; Parquet decoding, zstd and file I/O
+        old = None if plan.full_refresh else self.current_run()
+        self.sweep_stage(stage, set(plan.staged))
+        jobs = self._merge_jobs(stage, run_id, plan)
+        if old:
+            jobs += self._carry_jobs(old, stage, run_id, plan)
+        # Each job reads and writes its own files; Parquet decoding, zstd and file I/O
         # release the GIL, so threads use every core while the worker processes idle.
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-            futures = [pool.submit(*job) for job in jobs]
-            renamed = {job[2]: f.result() for job, f in zip(jobs, futures, strict=True) if job[0] == self.carry_part}
-        renamed = {old: new for old, new in renamed.items() if new != old}
-        if renamed:  # rewritten parts have new names: the state names them
-            plan.state = {k: replace(r, part=renamed[r.part]) if r.part in renamed else r
-                          for k, r in plan.state.items()}
+            for f in [pool.submit(*job) for job in jobs]:
+                f.result()
+        self._compact_partitions(stage, run_id, self.max_partition_files)
+        if old:
+            for rel_dir in (DEDUP_DIR, STATE_DIR):
+                self._link_tree(posixpath.join(self.version_path(old), rel_dir), posixpath.join(stage, rel_dir))
+        self._collect_dedup(stage, run_id, plan.state)
+        self._write_state(stage, run_id, plan.delta, plan.state)
+        shutil.rmtree(posixpath.join(stage, OUTCOMES_DIR), ignore_errors=True)
         self._keep_schemas(stage, run_id, plan.counts)
-        write_parquet(self.fs, posixpath.join(stage, DEDUP_FILE), plan.dedup_table())
-        self.write_state(stage, list(plan.state.values()))
+
+    def _merge_jobs(self, stage: str, run_id: str, plan: RunPlan) -> list[tuple]:
+        """One job per partition: the run's staged parts of it merged into few files, with their links."""
+        jobs = []
+        set_links = links_setter(plan.links)
+        for dataset, schema in (("articles", ARTICLES_SCHEMA), ("rejects", REJECTS_SCHEMA)):
+            by_dir: dict[str, list[str]] = defaultdict(list)
+            for rel in plan.staged_parts(dataset):
+                by_dir[posixpath.dirname(rel)].append(posixpath.join(stage, rel))
+            for rel_dir, srcs in sorted(by_dir.items()):
+                transform = set_links if dataset == "articles" else None
+                jobs.append((self._merge_into, srcs, posixpath.join(stage, rel_dir), f"part-{run_id}-m", schema,
+                             transform))
+        return jobs
+
+    def _merge_into(self, srcs: list[str], dst_dir: str, prefix: str, schema: pa.Schema, transform) -> list[str]:
+        """Merge ``srcs`` into new files ``prefix<NNN>.parquet`` in ``dst_dir`` and remove them."""
+        taken = {f for f in os.listdir(dst_dir)} if os.path.isdir(dst_dir) else set()
+        start = sum(1 for f in taken if f.startswith(prefix))
+        written = merge_parquet(srcs, dst_dir, lambda i: f"{prefix}{start + i:03d}.parquet", schema=schema,
+                                target_bytes=self.target_part_bytes, transform=transform)
+        for src in srcs:
+            if src not in written:
+                os.unlink(src)
+        return written
+
+    def _carry_jobs(self, old: str, stage: str, run_id: str, plan: RunPlan) -> list[tuple]:
+        """One job per part of the live version: linked as it is, or rewritten without
+        the rows the run replaces and with the links that change."""
+        root = self.version_path(old)
+        jobs = []
+        drops = {"articles": plan.drop_articles, "rejects": plan.drop_rejects}
+        for dataset, schema in (("articles", ARTICLES_SCHEMA), ("rejects", REJECTS_SCHEMA)):
+            relink = plan.relink if dataset == "articles" else None
+            for path in self._files(root, dataset):
+                if path.endswith(EMPTY_SUFFIX):
+                    continue  # carries a schema only (_keep_schemas); made again while the dataset is empty
+                rel = posixpath.relpath(path, root)
+                jobs.append((self.carry_part, path, stage, rel, run_id, schema, drops[dataset], relink))
+        return jobs
+
+    def carry_part(self, src: str, stage: str, rel: str, run_id: str, schema: pa.Schema, drop: pa.Array,
+                   relink: pa.Table | None) -> str | None:
+        """Bring one part of the live version into the new one.
+
+        A part that loses no row, relinks none and has the current columns keeps its
+        name (a hard link: same bytes); otherwise it is rewritten under a name of
+        its own (:func:`rewritten_name`), so that a reader that listed the old
+        version finds its file gone, never different. Only the key column is read
+        to decide. Returns the part's path in the new version, or None when no row is left.
+        """
+        key = "doc_id" if "doc_id" in schema.names else "source_path"
+        current = pq.read_schema(src).names == schema.names
+        keys = pq.read_table(src, columns=[key]).column(key) if len(drop) or (relink is not None and relink.num_rows) \
+            else None
+        hit_drop = keys is not None and len(drop) and pc.any(pc.is_in(keys, value_set=drop)).as_py()
+        hit_link = keys is not None and relink is not None and relink.num_rows and \
+            pc.any(pc.is_in(keys, value_set=relink.column("doc_id").combine_chunks())).as_py()
+        if current and not hit_drop and not hit_link:
+            dst = posixpath.join(stage, rel)
+            self._link_or_copy(src, dst)
+            return dst
+        set_links = links_setter(relink, keep_others=True) if hit_link else None
+
+        def transform(table: pa.Table) -> pa.Table:
+            table = conform(table, schema)
+            if hit_drop:
+                table = table.filter(pc.invert(pc.is_in(table.column(key), value_set=drop)))
+            return set_links(table) if set_links else table
+
+        new = rewritten_name(rel, run_id)
+        written = merge_parquet([src], posixpath.join(stage, posixpath.dirname(new)), lambda i: posixpath.basename(new)
+                                if i == 0 else f"{posixpath.basename(new)[:-8]}-{i}.parquet", schema=schema,
+                                target_bytes=self.target_part_bytes, transform=transform)
+        return written[0] if written else None
+
+    def _compact_partitions(self, stage: str, run_id: str, max_files: int) -> int:
+        """Merge the small parts of every partition holding more than ``max_files`` files."""
+        merged = 0
+        jobs = []
+        for dataset, schema in (("articles", ARTICLES_SCHEMA), ("rejects", REJECTS_SCHEMA)):
+            by_dir: dict[str, list[tuple[str, int]]] = defaultdict(list)
+            for path in self._files(stage, dataset):
+                if not path.endswith(EMPTY_SUFFIX):
+                    by_dir[posixpath.dirname(path)].append((path, os.path.getsize(path)))
+            for rel_dir, files in sorted(by_dir.items()):
+                for n, group in enumerate(plan_merges(files, max_files=max_files, target_bytes=self.target_part_bytes)):
+                    jobs.append((self._merge_into, group, rel_dir, f"part-{run_id}-c{n:03d}-", schema,
+                                 lambda t, s=schema: conform(t, s)))
+                    merged += 1
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            for f in [pool.submit(*job) for job in jobs]:
+                f.result()
+        return merged
+
+    def _collect_dedup(self, stage: str, run_id: str, state: pa.Table, force: bool = False) -> None:
+        """Past MAX_DEDUP_PARTS parts (or when ``force``), rewrite the live dedup rows as one part."""
+        files = self._files(stage, DEDUP_DIR)
+        if len(files) <= MAX_DEDUP_PARTS and not force:
+            return
+        live = state.filter(pc.equal(state.column("kind"), "article")).select(["doc_id", "run_id"])
+        rows = read_tables(files, DEDUP_SCHEMA, DEDUP_SCHEMA.names)
+        rows = rows.join(live, keys=["doc_id", "run_id"], join_type="left semi").sort_by("doc_id")
+        for f in files:
+            os.unlink(f)
+        if rows.num_rows:
+            write_parquet(self.fs, posixpath.join(stage, DEDUP_DIR, f"part-{run_id}-all.parquet"),
+                          stamped(rows.select(DEDUP_SCHEMA.names).cast(DEDUP_SCHEMA)))
+
+    def _write_state(self, stage: str, run_id: str, delta: pa.Table, state: pa.Table, force_merge: bool = False) -> None:
+        """Add the run's delta to the state log; past MAX_STATE_PARTS parts, write the whole state as one."""
+        state_dir = posixpath.join(stage, STATE_DIR)
+        parts = self._files(stage, STATE_DIR)
+        if force_merge or len(parts) + 1 > MAX_STATE_PARTS:
+            for f in parts:
+                os.unlink(f)
+            delta = state
+        write_parquet(self.fs, posixpath.join(state_dir, f"part-{run_id}.parquet"),
+                      stamped(delta.sort_by("source_path").cast(STATE_SCHEMA)))
+
+    def _link_tree(self, src_root: str, dst_root: str) -> None:
+        """Hard-link every file under ``src_root`` to the same place under ``dst_root``."""
+        for dirpath, _dirs, files in os.walk(src_root):
+            for f in files:
+                if f == PUBLISHED_MARK:
+                    continue
+                src = posixpath.join(dirpath, f)
+                self._link_or_copy(src, posixpath.join(dst_root, posixpath.relpath(src, src_root)))
 
     def _keep_schemas(self, stage: str, run_id: str, counts: VersionCounts) -> None:
         """A dataset left with no row gets one empty part file that carries its schema.
@@ -255,55 +400,18 @@ class ParquetStore(FsStore):
         inference; a file outside any partition would have no hive columns).
         (Delta tables keep their schema in the log and need none of this.)
         """
-        name = f"part-{run_id}-empty.parquet"
+        name = f"part-{run_id}{EMPTY_SUFFIX}"
         if counts.articles_total == 0:
             write_parquet(self.fs, posixpath.join(stage, "articles", "year=0", "month=0", name), articles_table([], run_id))
         if counts.rejects_total == 0:
             write_parquet(self.fs, posixpath.join(stage, "rejects", name), rejects_table([], run_id))
-
-    def carry_part(self, old_run: str, part: str, new_root: str, new_run: str, drop_ids: set[str],
-                   links: dict[str, str | None] | None = None) -> str | None:
-        """Bring one part of the live version into the new one, minus ``drop_ids``
-        and with ``duplicate_of`` set from ``links`` when given.
-
-        An unchanged part keeps its name (a hard link: same bytes); a rewritten
-        one gets a name of its own (:func:`rewritten_name`), so that a reader
-        that listed the old version finds its file gone, never different.
-        Returns the part's relative path in the new version, or None when no row is left.
-        """
-        src = posixpath.join(self.version_path(old_run), part)
-        if not drop_ids and not links:
-            self._link_or_copy(src, posixpath.join(new_root, part))
-            return part
-        new = rewritten_name(part, new_run)
-        return new if self.rewrite_part(src, posixpath.join(new_root, new), drop_ids, links) else None
-
-    def rewrite_part(self, src: str, dst: str, drop_ids: set[str], links: dict[str, str | None] | None) -> bool:
-        """Write ``src`` to ``dst`` without ``drop_ids`` rows; False when nothing is left."""
-        table = pq.read_table(src)
-        key = "doc_id" if "doc_id" in table.column_names else "source_path"
-        if drop_ids:
-            keep = pc.invert(pc.is_in(table.column(key), value_set=pa.array(sorted(drop_ids), pa.string())))
-            table = table.filter(keep)
-        if table.num_rows == 0:
-            if src == dst:
-                os.unlink(dst)
-            return False
-        if links and "duplicate_of" in table.column_names:
-            ids = table.column("doc_id").to_pylist()
-            old = table.column("duplicate_of").to_pylist()
-            new = pa.array([links.get(i, o) for i, o in zip(ids, old, strict=True)], pa.string())
-            table = table.set_column(table.schema.get_field_index("duplicate_of"), table.schema.field("duplicate_of"),
-                                     new)
-        write_parquet(self.fs, dst, table)
-        return True
 
     def sweep_stage(self, stage: str, keep: set[str]) -> list[str]:
         """Remove staged parts no state row names: what an attempt whose worker died
         had already written (its files are cleaned again, by a retry or a piece of
         the split batch, under other names)."""
         removed = []
-        for name in DATASETS:
+        for name in (*DATASETS, OUTCOMES_DIR, DEDUP_DIR):
             for dirpath, _dirs, files in os.walk(posixpath.join(stage, name)):
                 for f in files:
                     rel = posixpath.relpath(posixpath.join(dirpath, f), stage)
@@ -319,10 +427,10 @@ class ParquetStore(FsStore):
         except OSError:
             shutil.copy2(src, dst)
 
-    def write_state(self, stage: str, rows: list[StateRow]) -> None:
-        write_parquet(self.fs, posixpath.join(stage, STATE_FILE), state_table(rows))
-
     # -- publishing ------------------------------------------------------------
+    def discard(self, run_id: str) -> None:
+        shutil.rmtree(self.staging_path(run_id), ignore_errors=True)
+
     def publish(self, run_id: str) -> None:
         """Make the staged version live: the single atomic step of a run."""
         stage, final = self.staging_path(run_id), self.version_path(run_id)

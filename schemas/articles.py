@@ -49,6 +49,8 @@ COLUMNS: tuple[tuple[pa.Field, str], ...] = (
     (pa.field("duplicate_of", pa.string()),
      "doc_id of the canonical record this one duplicates (exact or near); null on canonical records"),
     (pa.field("run_id", pa.string(), nullable=False), "the run that wrote this row"),
+    (pa.field("rules_version", pa.string()),
+     "fingerprint of the cleaning code and site tables that made this row (news-etl inspect prints it)"),
     (pa.field("schema_version", pa.string(), nullable=False), "version of this schema"),
 )
 ARTICLES_SCHEMA = pa.schema([f for f, _ in COLUMNS], metadata={METADATA_KEY: SCHEMA_VERSION.encode()})
@@ -61,7 +63,7 @@ def partition_of(record: Record) -> tuple[str, str]:
     return f"{record.published_at.year:04d}", f"{record.published_at.month:02d}"
 
 
-def articles_table(records: Iterable[Record], run_id: str) -> pa.Table:
+def articles_table(records: Iterable[Record], run_id: str, rules_version: str | None = None) -> pa.Table:
     rows = [
         {
             "doc_id": r.doc_id,
@@ -89,6 +91,7 @@ def articles_table(records: Iterable[Record], run_id: str) -> pa.Table:
             "language": r.language,
             "duplicate_of": r.duplicate_of,
             "run_id": run_id,
+            "rules_version": rules_version,
             "schema_version": SCHEMA_VERSION,
         }
         for r in records

@@ -15,12 +15,14 @@ COLUMNS: tuple[tuple[pa.Field, str], ...] = (
     (pa.field("reason", pa.string(), nullable=False), "machine-readable reason code (see README)"),
     (pa.field("detail", pa.string(), nullable=False), "human-readable detail"),
     (pa.field("run_id", pa.string(), nullable=False), "the run that wrote this row"),
+    (pa.field("rules_version", pa.string()),
+     "fingerprint of the cleaning code and site tables that made this row (news-etl inspect prints it)"),
     (pa.field("schema_version", pa.string(), nullable=False), "version of this schema"),
 )
 REJECTS_SCHEMA = pa.schema([f for f, _ in COLUMNS], metadata={METADATA_KEY: SCHEMA_VERSION.encode()})
 
 
-def rejects_table(rejects: Iterable[Reject], run_id: str) -> pa.Table:
+def rejects_table(rejects: Iterable[Reject], run_id: str, rules_version: str | None = None) -> pa.Table:
     rows = [
         {
             "source_path": r.source_path,
@@ -29,6 +31,7 @@ def rejects_table(rejects: Iterable[Reject], run_id: str) -> pa.Table:
             "reason": r.reason,
             "detail": r.detail,
             "run_id": run_id,
+            "rules_version": rules_version,
             "schema_version": SCHEMA_VERSION,
         }
         for r in rejects

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from flows.store import SchemaMismatch, StateRow
+from flows.store import SchemaMismatch, conform_state, stamped
 from flows.store_parquet import ParquetStore as Store
 from schemas.doc import render
 from transforms.records import REJECT_REASONS
@@ -23,13 +24,19 @@ def test_readme_lists_every_reject_reason() -> None:
         assert f"| `{reason}` |" in README
 
 
+def _state(path: str) -> pa.Table:
+    return conform_state(pa.table({"source_path": [path], "doc_id": ["id"], "content_sha256": ["sha"],
+                                   "kind": ["article"], "run_id": ["r1"]}))
+
+
 def test_a_dataset_of_another_major_version_is_refused(tmp_path: Path) -> None:
     store = Store(str(tmp_path))
-    stage = store.staging_path("r1")
-    store.write_state(stage, [StateRow("a.md", "id", "sha", "article", "articles/x.parquet", "r1")])
+    path = tmp_path / "_versions" / "r1.tmp" / "_state" / "part-r1.parquet"
+    path.parent.mkdir(parents=True)
+    pq.write_table(stamped(_state("a.md")), path)
     store.publish("r1")
-    assert set(store.load_state()) == {"a.md"}
-    path = tmp_path / "_versions" / "r1" / "_state.parquet"
+    assert store.load_state().column("source_path").to_pylist() == ["a.md"]
+    path = tmp_path / "_versions" / "r1" / "_state" / "part-r1.parquet"
     table = pq.read_table(path)
     pq.write_table(table.replace_schema_metadata({b"news_etl.schema_version": b"0.9"}), path)
     with pytest.raises(SchemaMismatch, match=r"schema version 0\.9"):
@@ -39,15 +46,13 @@ def test_a_dataset_of_another_major_version_is_refused(tmp_path: Path) -> None:
 def test_a_delta_dataset_of_another_major_version_is_refused(tmp_path: Path) -> None:
     from deltalake import CommitProperties, write_deltalake
 
-    from flows.store import state_table
     from flows.store_delta import VERSION_META, DeltaStore
 
     store = DeltaStore(str(tmp_path))
-    rows = [StateRow("a.md", "id", "sha", "article", None, "r1")]
-    write_deltalake(store.table_uri("_state"), state_table(rows).replace_schema_metadata(None),
+    write_deltalake(store.table_uri("_state"), _state("a.md"),
                     commit_properties=CommitProperties(custom_metadata={VERSION_META: "1.0"}))
-    assert set(store.load_state()) == {"a.md"}
-    write_deltalake(store.table_uri("_state"), state_table(rows).replace_schema_metadata(None), mode="overwrite",
+    assert store.load_state().column("source_path").to_pylist() == ["a.md"]
+    write_deltalake(store.table_uri("_state"), _state("a.md"), mode="overwrite",
                     commit_properties=CommitProperties(custom_metadata={VERSION_META: "0.9"}))
     with pytest.raises(SchemaMismatch, match=r"schema version 0\.9"):
         store.load_state()

@@ -1,12 +1,10 @@
 """Duplicate detection (our numpy MinHash + LSH) and the signature scheme of the
-dedup store: a store written with another scheme is recomputed from the text.
-Unit level: no Prefect."""
+dedup index: signatures of another scheme are never compared. Unit level: no Prefect."""
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import math
-import posixpath
 import random
 import shutil
 from pathlib import Path
@@ -18,11 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows.batch import run_batch
-from flows.incremental import DEDUP_FILE, DEDUP_SCHEMA, SCHEME_KEY, build_version
-from flows.storage import discover
-from flows.store_parquet import ParquetStore as Store
+from schemas.internal import DEDUP_SCHEMA
 from tests.conftest import DEV, FIXTURES
+from tests.runs import run_once
 from tests.test_properties import PROFILE
 from transforms import dedup
 from transforms.dedup import DedupEntry, link_duplicates, normalise, signature, similarity
@@ -215,24 +211,7 @@ def test_groups_link_to_their_first_member(groups: list[tuple[int, int, int]], r
                      for e in entries}
 
 
-# --- the dedup store's signature scheme ----------------------------------------------------------
-
-
-def _run(src: Path, out: Path, run_id: str):
-    """One incremental run without Prefect: discover, one batch, build the version, publish."""
-    store = Store(str(out))
-    previous = store.load_state()
-    files = [f.rel_path for f in discover(str(src))]
-    stage = store.stage_url(run_id)
-    hashes = {p: r.content_sha256 for p, r in previous.items() if r.content_sha256}
-    result = run_batch(str(src), stage, run_id, 0, files, 2_000_000, hashes)
-    counts = build_version(store, run_id, previous, [result])
-    store.publish(run_id)
-    return store, counts
-
-
-def _dedup_table(store: Store) -> pa.Table:
-    return pq.read_table(posixpath.join(store.version_path(store.current_run()), DEDUP_FILE))
+# --- the dedup index of a store: signatures of another scheme ------------------------------------
 
 
 def _articles(out: Path) -> dict[str, dict]:
@@ -240,13 +219,14 @@ def _articles(out: Path) -> dict[str, dict]:
     return {r["source_path"]: r for r in articles_dataset(str(out)).to_table().to_pylist()}
 
 
-def _rewrite_dedup(store: Store, metadata: dict | None, minhash) -> None:
-    """Replace the live dedup store's signatures (``minhash(row)``) and its schema metadata."""
-    path = posixpath.join(store.version_path(store.current_run()), DEDUP_FILE)
-    rows = pq.read_table(path).to_pylist()
-    for r in rows:
-        r["minhash"] = minhash(r)
-    pq.write_table(pa.Table.from_pylist(rows, schema=DEDUP_SCHEMA.with_metadata(metadata)), path)
+def _rewrite_dedup(out: Path, scheme: str, minhash) -> None:
+    """Replace the live dedup rows' signatures (``minhash(row)``) and the scheme they claim."""
+    for path in (out / "_current" / "_dedup").glob("*.parquet"):
+        table = pq.read_table(path)
+        rows = table.to_pylist()
+        for r in rows:
+            r["minhash"], r["scheme"] = minhash(r), scheme
+        pq.write_table(pa.Table.from_pylist(rows, schema=DEDUP_SCHEMA), path)
 
 
 def _old_scheme(row: dict) -> bytes | None:
@@ -262,46 +242,28 @@ def two_sources(tmp_path: Path) -> tuple[Path, Path]:
     return src, tmp_path / "out"
 
 
-@pytest.mark.parametrize("marker", ["missing", "other", "current-but-stale"])
-def test_a_store_of_another_scheme_is_recomputed_from_the_text(two_sources, marker: str) -> None:
+@pytest.mark.parametrize("claim", ["other", "current"])
+def test_signatures_of_another_scheme_are_never_compared(two_sources, claim: str) -> None:
+    """A row whose ``scheme`` is not this one is not near-linked (its slots mean something
+    else); the same garbage claiming this scheme is compared, and links nothing either."""
     src, out = two_sources
-    store, first = _run(src, out, "20200101T000000Z-aaaaaa")
-    table = _dedup_table(store)
-    assert table.schema.metadata[SCHEME_KEY] == dedup.SCHEME.encode()
-    [row] = table.to_pylist()
+    first = run_once(src, out, "20200101T000000Z-aaaaaa")
     orig = _articles(out)["orig/415951.md"]
-    assert row["minhash"] == signature(orig["text"]) and first.duplicates_total == 0
-
-    metadata = {"missing": {}, "other": {SCHEME_KEY: b"datasketch"},
-                "current-but-stale": {SCHEME_KEY: dedup.SCHEME.encode()}}[marker]
-    _rewrite_dedup(store, metadata, _old_scheme)
-    # a near duplicate arrives in the next run: only comparable signatures can find it
+    [row] = pq.read_table(next((out / "_current" / "_dedup").glob("*.parquet"))).to_pylist()
+    assert row["minhash"] == signature(orig["text"]) and row["scheme"] == dedup.SCHEME
+    assert first.counts.duplicates_total == 0
+    _rewrite_dedup(out, "datasketch" if claim == "other" else dedup.SCHEME, _old_scheme)
     shutil.copy(FIXTURES / "reencoded" / "415951_edited.md", src / "edited.md")
-    store, second = _run(src, out, "20200102T000000Z-bbbbbb")
-    rows = _articles(out)
-    if marker == "current-but-stale":  # control: a store claiming this scheme is trusted as it is
-        assert rows["edited.md"]["duplicate_of"] is None and second.duplicates_total == 0
-        return
-    assert rows["edited.md"]["duplicate_of"] == orig["doc_id"]
-    assert second.duplicates_total == 1 and second.duplicates_new == 1
-    table = _dedup_table(store)
-    assert table.schema.metadata[SCHEME_KEY] == dedup.SCHEME.encode()
-    stored = {r["doc_id"]: r for r in table.to_pylist()}
-    assert stored[orig["doc_id"]]["minhash"] == signature(orig["text"])  # recomputed and written back
-    assert stored[orig["doc_id"]]["first_seen"] == "20200101T000000Z-aaaaaa"
+    second = run_once(src, out, "20200102T000000Z-bbbbbb")
+    assert _articles(out)["edited.md"]["duplicate_of"] is None and second.counts.duplicates_total == 0
 
 
-def test_old_scheme_links_carried_rows_are_relinked(two_sources) -> None:
-    """Records of an old-scheme store keep their links when the scheme changes under them."""
+def test_a_near_duplicate_links_to_the_stored_record(two_sources) -> None:
+    """The control: the real signature finds the near duplicate of the next run."""
     src, out = two_sources
+    run_once(src, out, "20200101T000000Z-aaaaaa")
+    orig = _articles(out)["orig/415951.md"]
     shutil.copy(FIXTURES / "reencoded" / "415951_edited.md", src / "edited.md")
-    store, first = _run(src, out, "20200101T000000Z-aaaaaa")
-    before = {p: r["duplicate_of"] for p, r in _articles(out).items()}
-    assert first.duplicates_total == 1 and sorted(before) == ["edited.md", "orig/415951.md"]
-    assert _dedup_table(store).column("text_hash").to_pylist()[0] != _dedup_table(store).column("text_hash").to_pylist()[1]
-    _rewrite_dedup(store, {}, _old_scheme)
-    (src / "unrelated.md").write_bytes((DEV / "seeds/004_77a5095b54502230.txt").read_bytes())
-    store, second = _run(src, out, "20200102T000000Z-bbbbbb")
-    after = {p: r["duplicate_of"] for p, r in _articles(out).items()}
-    assert after == {**before, "unrelated.md": None}
-    assert second.duplicates_total == 1 and second.duplicates_new == 0 and second.unchanged == 2
+    second = run_once(src, out, "20200102T000000Z-bbbbbb")
+    assert _articles(out)["edited.md"]["duplicate_of"] == orig["doc_id"]
+    assert second.counts.duplicates_total == 1 and second.counts.duplicates_new == 1

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_incremental import BIN, background_run, cli, corpus, reject_paths, rows, summary_of, wait_for_pause  # noqa: F401
+from tests.test_incremental import BIN, background_run, cli, corpus, reject_rows, rows, summary_of, wait_for_pause  # noqa: F401
 
 pytest.importorskip("deltalake")
 
@@ -41,7 +41,7 @@ def test_local_delta_tables_match_versioned_parquet(prefect_server, corpus: Path
         b = summary_of(cli(prefect_server, str(corpus), str(dl_out), "--table-format", "delta", *extra))
         assert {k: a[k] for k in ("new", "changed", "unchanged", "missing", "removed", "articles_total")} == \
                {k: b[k] for k in ("new", "changed", "unchanged", "missing", "removed", "articles_total")}
-        assert rows(dl_out) == rows(pq_out) and reject_paths(dl_out) == reject_paths(pq_out)
+        assert rows(dl_out) == rows(pq_out) and reject_rows(dl_out) == reject_rows(pq_out)
         _change(corpus) if not extra else None
     assert (dl_out / "articles" / "_delta_log").is_dir() and not (dl_out / "_current").exists()
     # an existing Delta output stays Delta without the option
@@ -82,7 +82,7 @@ def test_s3_concurrent_writers(prefect_server, s3, corpus: Path, tmp_path: Path)
     # nothing lost, nothing twice: exactly B's rows, which are a clean run's
     clean = tmp_path / "clean"
     summary_of(cli(prefect_server, str(corpus), str(clean)))
-    assert rows(out) == after_b == rows(clean) and reject_paths(out) == reject_paths(clean)
+    assert rows(out) == after_b == rows(clean) and reject_rows(out) == reject_rows(clean)
     from deltalake import DeltaTable
 
     from schemas.read import delta_storage_options
@@ -119,7 +119,7 @@ def test_s3_writer_killed_mid_commit(prefect_server, s3, corpus: Path, tmp_path:
     time.sleep(3.5)  # the killed writer's heartbeat goes stale (3 beats)
     s = summary_of(cli(prefect_server, f"s3://{src}", out, "--prune", extra_env={**env, **fast}))
     assert s["accounted"]
-    assert rows(out) == rows(clean) and reject_paths(out) == reject_paths(clean)
+    assert rows(out) == rows(clean) and reject_rows(out) == reject_rows(clean)
     _readers_agree(out, env, rows(clean))
 
 

@@ -87,12 +87,17 @@ def test_rerun_replaces_instead_of_duplicating(harness, sample_dir: Path, tmp_pa
 @given(n=st.integers(0, 200_000), workers=st.integers(1, 64))
 @settings(max_examples=100, deadline=None)
 def test_automatic_batches_cover_every_file_once_and_keep_every_worker_busy(n: int, workers: int) -> None:
-    from flows.etl import MAX_BATCH, MIN_BATCH, auto_batch_size, make_batches
-    from flows.storage import InputFile
+    import pyarrow as pa
 
-    files = [InputFile(f"f{i}", 1) for i in range(n)]
-    batches = make_batches(files, auto_batch_size(n, workers))
-    assert [p for b in batches for p in b] == [f.rel_path for f in files]
+    from flows.etl import MAX_BATCH, MIN_BATCH, auto_batch_size
+    from flows.listing import LISTING_SCHEMA
+    from flows.plan import plan_inputs
+
+    names = sorted(f"f{i}" for i in range(n))
+    listing = pa.table({"source_path": names, "size": [1] * n, "mtime_ns": [1] * n, "etag": [None] * n},
+                       schema=LISTING_SCHEMA)
+    batches = [paths for paths, _ in plan_inputs(listing, None, "R").batches(auto_batch_size(n, workers))]
+    assert [p for b in batches for p in b] == names
     assert all(len(b) <= MAX_BATCH for b in batches)
     # with enough files for ~4 batches of MIN_BATCH per worker, no worker goes without a few batches
     if n >= 4 * workers * MIN_BATCH:

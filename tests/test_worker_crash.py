@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from flows.pool import describe_exit
-from tests.test_incremental import BIN, background_run, cli, corpus, reject_paths, rows, summary_of, wait_for_pause  # noqa: F401
+from tests.test_incremental import BIN, background_run, cli, corpus, reject_paths, reject_rows, rows, summary_of, wait_for_pause  # noqa: F401
 
 POISON = "mirror/415951.md"
 
@@ -75,14 +76,18 @@ def test_a_file_that_kills_its_worker_is_the_only_loss(prefect_server, corpus: P
     # every other file is exactly what a clean run makes of it
     assert [r for r in rows(clean) if r[1] != POISON] == rows(out)
     assert sorted(_rejects(out)) == sorted([*reject_paths(clean), POISON])
-    # nothing a dead attempt had staged is left in the version
-    state = {r["part"] for r in pq.read_table(out / "_current" / "_state.parquet").to_pylist() if r["part"]}
-    staged = {str(f.relative_to(out / "_current")) for f in (out / "_current").rglob("part-*.parquet")}
-    assert staged == state
+    # nothing a dead attempt had staged is left in the version: the data files are the run's merged
+    # parts, and the dedup index holds one row per live article
+    current = (out / "_current").resolve()
+    data = [f.name for d in ("articles", "rejects") for f in (current / d).rglob("*.parquet")]
+    assert data and all(re.fullmatch(r"part-[0-9TZ]+-[0-9a-f]{6}-m\d{3}\.parquet", n) for n in data), data
+    assert not (current / "_outcomes").exists()
+    dedup_ids = [i for f in (current / "_dedup").glob("*.parquet") for i in pq.read_table(f).column("doc_id").to_pylist()]
+    assert sorted(dedup_ids) == sorted(r[0] for r in rows(out))
     # the crash is not remembered as the file's verdict: the next run (no fault) cleans it
     again = summary_of(cli(prefect_server, str(corpus), str(out)))
     assert again["unchanged"] == again["inputs"] - 1 and again["rejects"] == again["inputs"] - again["articles"]
-    assert rows(out) == rows(clean) and reject_paths(out) == reject_paths(clean)
+    assert rows(out) == rows(clean) and reject_rows(out) == reject_rows(clean)
 
 
 def test_a_worker_killed_mid_batch_costs_nothing(prefect_server, corpus: Path, tmp_path: Path) -> None:  # noqa: F811
@@ -100,4 +105,4 @@ def test_a_worker_killed_mid_batch_costs_nothing(prefect_server, corpus: Path, t
     assert "a worker process died while it ran; the pool is rebuilt" in stderr
     s = summary_of(subprocess.CompletedProcess(proc.args, 0, stdout, stderr))
     assert "worker_crash" not in s["reject_reasons"]
-    assert rows(out) == rows(clean) and reject_paths(out) == reject_paths(clean)
+    assert rows(out) == rows(clean) and reject_rows(out) == reject_rows(clean)

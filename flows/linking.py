@@ -1,0 +1,106 @@
+"""Duplicate links over every live article, from the 64-bit keys on disk.
+
+:func:`transforms.dedup.link_duplicates` needs every signature in memory. It
+does not need most of them: taking the records in canonical order (first seen,
+then earliest ``published_at``, then ``doc_id``),
+
+- a record whose normalised text hash was seen before links to that earlier
+  record's canonical and never looks at its signature (a *tail*); so only the
+  first record of each text hash (a *head*) can be a near-duplicate candidate;
+- a head that shares no LSH band with another head can neither be linked nor
+  be anybody's candidate.
+
+So the links are computed from the keys alone (one text key and one key per
+band, :data:`schemas.internal.DEDUP_SCHEMA`, ~80 bytes a record), and the full
+signatures are read, by doc_id, only for the heads that share a band key with
+another head; ``link_duplicates`` runs over those few. The result is exactly
+what ``link_duplicates`` gives over all records. A 64-bit key collision only
+adds a head to the few, where the signatures decide: it never makes a link.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from flows._keys_shim import KEY_COLUMNS
+from transforms.dedup import SCHEME, DedupEntry, link_duplicates
+
+TEXT_KEY, BAND_KEYS = KEY_COLUMNS[0], list(KEY_COLUMNS[1:])
+# What is read of every stored dedup row, and what only of the few that need their signature.
+KEY_READ = ["doc_id", "run_id", "published_at", "scheme", *KEY_COLUMNS]
+SIG_COLUMNS = ["doc_id", "run_id", "text_hash", "minhash", "scheme"]
+LINKS_SCHEMA = pa.schema([pa.field("doc_id", pa.string(), nullable=False), pa.field("duplicate_of", pa.string())])
+
+
+def shared_rows(keys: np.ndarray) -> np.ndarray:
+    """Rows that share a nonzero key in the same column with at least one other row."""
+    out = np.zeros(len(keys), dtype=bool)
+    for col in range(keys.shape[1]):
+        k = keys[:, col]
+        nz = k != 0
+        if nz.sum() < 2:
+            continue
+        _, inverse, counts = np.unique(k[nz], return_inverse=True, return_counts=True)
+        out[np.flatnonzero(nz)[counts[inverse] > 1]] = True
+    return out
+
+
+def compute_links(live: pa.Table, keys: pa.Table, signatures) -> pa.Table:
+    """``doc_id -> duplicate_of`` for every row of ``live`` (doc_id, run_id, first_seen).
+
+    ``keys``: dedup rows (doc_id, run_id, published_at, scheme and the key
+    columns), live or not: a row counts when the state names its doc_id and
+    run_id. ``signatures(doc_ids)`` returns the dedup rows (doc_id, run_id,
+    text_hash, minhash, scheme) of the given doc_ids, read on demand.
+    """
+    if not live.num_rows:
+        return LINKS_SCHEMA.empty_table()
+    rows = live.select(["doc_id", "run_id", "first_seen"]).join(
+        keys, keys=["doc_id", "run_id"], join_type="left outer")
+    far = pa.scalar(dt.datetime.max.replace(tzinfo=dt.UTC), rows.schema.field("published_at").type)
+    rows = rows.append_column("_when", pc.fill_null(rows.column("published_at"), far))  # undated: last
+    rows = rows.sort_by([("first_seen", "ascending"), ("_when", "ascending"), ("doc_id", "ascending")])
+    n = rows.num_rows
+    text = _keys(rows, TEXT_KEY)
+    current = pc.fill_null(pc.equal(rows.column("scheme"), SCHEME), False).to_numpy(zero_copy_only=False)
+    head_of = np.arange(n)
+    nz = np.flatnonzero(text != 0)
+    if len(nz):
+        _, first, inverse = np.unique(text[nz], return_index=True, return_inverse=True)
+        head_of[nz] = nz[first[inverse]]
+    heads = np.flatnonzero(head_of == np.arange(n))
+    bands = np.stack([_keys(rows, c) for c in BAND_KEYS], axis=1)[heads]
+    bands[~current[heads]] = 0  # signatures of another scheme are not comparable
+    involved = heads[shared_rows(bands)]
+    canonical = np.arange(n)  # each row's canonical, by position; a row is canonical when it is its own
+    if len(involved):
+        canonical[involved] = _link_heads(rows, involved, signatures)
+    canonical = canonical[head_of]  # a tail links where its head links, or to its head
+    doc_ids = rows.column("doc_id")
+    target = pc.take(doc_ids, pa.array(canonical))
+    links = pc.if_else(pa.array(canonical == np.arange(n)), pa.scalar(None, pa.string()), target)
+    return pa.table({"doc_id": doc_ids, "duplicate_of": links}, schema=LINKS_SCHEMA)
+
+
+def _keys(rows: pa.Table, name: str) -> np.ndarray:
+    return pc.fill_null(rows.column(name), 0).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+
+
+def _link_heads(rows: pa.Table, involved: np.ndarray, signatures) -> np.ndarray:
+    """Canonical positions of the involved heads, by :func:`link_duplicates` over their signatures."""
+    sub = rows.take(pa.array(involved))
+    sigs = signatures(sub.column("doc_id"))
+    sigs = sub.select(["doc_id", "run_id"]).join(sigs, keys=["doc_id", "run_id"], join_type="left outer")
+    by_id = {r["doc_id"]: r for r in sigs.to_pylist()}
+    position = {d: int(p) for d, p in zip(sub.column("doc_id").to_pylist(), involved, strict=True)}
+    entries = []
+    for r in sub.select(["doc_id", "first_seen", "published_at"]).to_pylist():
+        s = by_id.get(r["doc_id"], {})
+        minhash = s.get("minhash") if s.get("scheme") == SCHEME else None
+        entries.append(DedupEntry(r["doc_id"], r["first_seen"], r["published_at"], s.get("text_hash"), minhash))
+    links = link_duplicates(entries)
+    return np.array([position[links[e.doc_id]] if links[e.doc_id] else position[e.doc_id] for e in entries],
+                    dtype=np.int64)
