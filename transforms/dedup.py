@@ -270,8 +270,9 @@ def shared_rows(keys: np.ndarray) -> np.ndarray:
     record that links to nothing and is nobody's candidate, so the links stay
     the same: collisions cost signature loads, never a wrong link.
 
-    One sort per column: O(n log n) time, and besides the result a sorted copy
-    and an index of one column (16 bytes a row) at a time.
+    One sort per column: O(n log n) time; memory, besides the keys (80 bytes a
+    row), a sorted copy and an index of one column at a time: about 35 bytes a
+    row at the peak (bench/dedup_keys.py: 17.5 MB for 500k rows, 0.2 s).
     """
     if keys.ndim != 2:
         raise ValueError(f"keys must be 2-D, got shape {keys.shape}")
