@@ -21,13 +21,13 @@ import numpy as np
 import pyarrow as pa
 from fsspec.implementations.local import LocalFileSystem
 
-from flows._keys_shim import KEY_COLUMNS, key_matrix
 from flows.faults import crash_on, pause_point
 from flows.storage import InputRejected, open_root, read_local, write_parquet
 from flows.storage import join as join_path
 from schemas import UNDATED_PARTITION, articles_table, partition_of, rejects_table
 from schemas.internal import DEDUP_SCHEMA, OUTCOME_SCHEMA
 from transforms import dedup, quality
+from transforms.dedup import KEY_COLUMNS, key_matrix
 from transforms.pipeline import clean_document
 from transforms.records import Record, Reject
 

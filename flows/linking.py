@@ -25,27 +25,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from flows._keys_shim import KEY_COLUMNS
-from transforms.dedup import SCHEME, DedupEntry, link_duplicates
+from transforms.dedup import KEY_COLUMNS, SCHEME, DedupEntry, link_duplicates, shared_rows
 
 TEXT_KEY, BAND_KEYS = KEY_COLUMNS[0], list(KEY_COLUMNS[1:])
 # What is read of every stored dedup row, and what only of the few that need their signature.
 KEY_READ = ["doc_id", "run_id", "published_at", "scheme", *KEY_COLUMNS]
 SIG_COLUMNS = ["doc_id", "run_id", "text_hash", "minhash", "scheme"]
 LINKS_SCHEMA = pa.schema([pa.field("doc_id", pa.string(), nullable=False), pa.field("duplicate_of", pa.string())])
-
-
-def shared_rows(keys: np.ndarray) -> np.ndarray:
-    """Rows that share a nonzero key in the same column with at least one other row."""
-    out = np.zeros(len(keys), dtype=bool)
-    for col in range(keys.shape[1]):
-        k = keys[:, col]
-        nz = k != 0
-        if nz.sum() < 2:
-            continue
-        _, inverse, counts = np.unique(k[nz], return_inverse=True, return_counts=True)
-        out[np.flatnonzero(nz)[counts[inverse] > 1]] = True
-    return out
 
 
 def compute_links(live: pa.Table, keys: pa.Table, signatures) -> pa.Table:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from flows._keys_shim import KEY_COLUMNS
+from transforms.dedup import KEY_COLUMNS
 
 OUTCOME_SCHEMA = pa.schema([
     pa.field("source_path", pa.string(), nullable=False),

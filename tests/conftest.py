@@ -40,6 +40,20 @@ def raw(rel: str) -> bytes:
     return (DEV / rel).read_bytes()
 
 
+@pytest.fixture
+def fresh_sites(monkeypatch):
+    """No ``NEWS_ETL_SITES`` / ``NEWS_ETL_DISABLE_SITES`` and freshly loaded tables; the monkeypatch to set them
+    (then ``reload_sites()``); the tables of the environment are loaded again afterwards."""
+    from transforms import sites
+
+    monkeypatch.delenv(sites.SITES_ENV, raising=False)
+    monkeypatch.delenv(sites.DISABLE_ENV, raising=False)
+    sites.reload_sites()
+    yield monkeypatch
+    monkeypatch.undo()
+    sites.reload_sites()
+
+
 @pytest.fixture(scope="session")
 def prefect_server(tmp_path_factory):
     """A real Prefect API server on a loopback port, shared by the session."""

@@ -1,19 +1,7 @@
 """Which site tables load: extra folders (a profiler draft) and disabled keys (leave-one-outlet-out)."""
 from __future__ import annotations
 
-import pytest
-
 from transforms import sites
-
-
-@pytest.fixture
-def fresh_sites(monkeypatch):
-    monkeypatch.delenv(sites.SITES_ENV, raising=False)
-    monkeypatch.delenv(sites.DISABLE_ENV, raising=False)
-    sites.reload_sites()
-    yield monkeypatch
-    monkeypatch.undo()
-    sites.reload_sites()
 
 
 def test_disabled_key_is_left_out(fresh_sites):
