@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from flows.plan import plan_inputs
@@ -263,3 +264,26 @@ def test_small_parts_are_merged_automatically_and_by_compact(sample_dir: Path, t
     assert sorted(articles_dataset(str(out)).to_table(columns=["doc_id"]).column(0).to_pylist()) == ids
     assert len(list((out / "_current" / "_state").glob("*.parquet"))) == 1
     assert run_once(src, out, next(rid)).counts.files_opened == 0  # the state survived compaction
+
+
+def test_an_output_of_the_previous_layout_is_upgraded_in_one_run(corpus: Path, tmp_path: Path) -> None:
+    """Before 1.1 the state was one ``_state.parquet`` without stat or rules, the dedup index one
+    ``_dedup.parquet``, and parts had no ``rules_version``: the next run reads that state, hashes
+    and re-cleans every file once, and leaves the current layout with no row lost or twice."""
+    out = tmp_path / "out"
+    run_once(corpus, out, "20200101T000000Z-aaaaaa")
+    expected = every_column(out, drop=("run_id", "rules_version", "schema_version"))
+    version = (out / "_current").resolve()
+    state = pa.concat_tables([pq.read_table(p) for p in (version / "_state").glob("*.parquet")])
+    legacy = state.select(["source_path", "doc_id", "content_sha256", "kind", "run_id"])
+    legacy = legacy.append_column("part", pa.nulls(legacy.num_rows, pa.string()))
+    pq.write_table(legacy.replace_schema_metadata({b"news_etl.schema_version": b"1.0"}), version / "_state.parquet")
+    shutil.rmtree(version / "_state")
+    shutil.rmtree(version / "_dedup")
+    for part in (version / "articles").rglob("*.parquet"):
+        pq.write_table(pq.read_table(part).drop_columns(["rules_version"]), part)
+    upgraded = run_once(corpus, out, "20200102T000000Z-bbbbbb")
+    assert upgraded.counts.stale_rules == 14 and upgraded.counts.files_opened == 14
+    assert every_column(out, drop=("run_id", "rules_version", "schema_version")) == expected
+    assert (out / "_current" / "_state").is_dir() and not (out / "_current" / "_state.parquet").exists()
+    assert run_once(corpus, out, "20200103T000000Z-cccccc").counts.files_opened == 0
