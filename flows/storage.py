@@ -223,8 +223,12 @@ def join(root: str, *parts: str) -> str:
     return posixpath.join(root, *parts)
 
 
+# Writer settings of every Parquet file the pipeline writes (``write_parquet`` and ``flows.parts`` merges).
+PARQUET_OPTIONS: dict[str, object] = {"compression": "zstd"}
+
+
 def write_parquet(fs: fsspec.AbstractFileSystem, path: str, table: pa.Table) -> None:
     """Write one Parquet file, creating its directory first."""
     fs.makedirs(posixpath.dirname(path), exist_ok=True)
     with fs.open(path, "wb") as fh:
-        pq.write_table(table, fh, compression="zstd")
+        pq.write_table(table, fh, **PARQUET_OPTIONS)
