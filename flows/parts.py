@@ -46,9 +46,12 @@ def merge_parquet(srcs: Sequence[str], dst_dir: str, name: Callable[[int], str],
     Each source row group is read alone, passed through ``transform`` (which
     may drop rows or change values but must return ``schema``'s columns) and
     buffered; about ``row_group_bytes`` of Arrow data make one output row group,
-    and an output file is closed once it holds about ``target_bytes`` on disk
-    (measured, not estimated: the writer's position after each row group, and
-    the compression ratio seen so far to size the next one). The files carry
+    and an output file is closed once it holds about ``target_bytes`` on disk:
+    the writer's position after each row group, plus the footer bytes per row
+    group that the closed files showed; the compression ratio seen so far sizes
+    the next row group so that it fits. Memory is about ``row_group_bytes`` plus
+    one source row group plus the writer's encoding of one row group, whatever
+    the number of sources (bench/merge_memory.py measures it). The files carry
     ``schema`` with its metadata (``news_etl.schema_version``) and the writer
     settings of :func:`flows.storage.write_parquet`. Returns ``[]`` when no row
     is left, and then writes nothing.
@@ -93,6 +96,20 @@ def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     return table.select(schema.names).cast(schema)
 
 
+def _rows_within(table: pa.Table, room: int) -> int:
+    """The most leading rows of ``table`` within ``room`` Arrow bytes, at least one (rows differ in size)."""
+    if table.nbytes <= room:
+        return table.num_rows
+    lo, hi = 1, table.num_rows - 1
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if table.slice(0, mid).nbytes <= room:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
 class _Outputs:
     """The output files of one merge: row groups in, rolled over at ``target_bytes``, renamed at the end."""
 
@@ -122,7 +139,10 @@ class _Outputs:
         """Write ``table`` as row groups of at most ``cap`` Arrow bytes, none across a file boundary."""
         while table.num_rows:
             room = self.room(cap)
-            rows = table.num_rows if table.nbytes <= room else max(1, table.num_rows * room // max(1, table.nbytes))
+            rows = _rows_within(table, room)
+            if rows == 1 and self.groups and table.slice(0, 1).nbytes > room:
+                self._close()  # not even one more row fits: a new file rather than an overfull one
+                continue
             self._write_group(table.slice(0, rows))
             table = table.slice(rows)
 

@@ -102,6 +102,16 @@ def test_merge_rolls_over_at_the_target_size_on_disk(cleaned, tmp_path: Path) ->
     assert _read(out).equals(_read(srcs))
 
 
+def test_a_source_row_group_bigger_than_the_target_is_split(cleaned, tmp_path: Path) -> None:
+    records, _ = cleaned
+    [src] = _parts(records, tmp_path, [len(records)])
+    assert pq.ParquetFile(src).num_row_groups == 1 and os.path.getsize(src) > 6 * 64 * KiB
+    out = merge_parquet([src], str(tmp_path / "dst"), _name, schema=ARTICLES_SCHEMA, target_bytes=64 * KiB)
+    assert len(out) >= 5
+    assert all(os.path.getsize(p) <= 1.2 * 64 * KiB for p in out[:-1])
+    assert _read(out).equals(pq.read_table(src))
+
+
 def test_one_file_when_it_all_fits(cleaned, tmp_path: Path) -> None:
     records, _ = cleaned
     srcs = _parts(records, tmp_path, [30])
