@@ -1,28 +1,123 @@
-"""SHIM (replaced by the parts branch): the input listing as an Arrow table."""
+"""The input listing as an Arrow table, with each file's stat for change detection.
+
+A run over a folder of millions of files must tell the unchanged ones from the
+rest without opening them, and without one Python object per file: the listing
+is a table (``LISTING_SCHEMA``) that a planner joins with the stored state. It
+is built from the same walk as :func:`flows.storage.discover` (one walk, the
+same entries: see that module), in Arrow chunks of ``CHUNK_ROWS`` entries.
+
+Local files carry their size and ``st_mtime_ns`` (a symlink inside the root,
+its target's). Object stores and other fsspec filesystems carry what their
+listing gives: the size, the modification time in nanoseconds when the info
+has one, and the ETag or version id, which changes whenever the content does.
+"""
 from __future__ import annotations
 
+import datetime as dt
 import os
+import posixpath
+from collections.abc import Iterator, Mapping
 
 import pyarrow as pa
+from fsspec.implementations.local import LocalFileSystem
 
-from flows.storage import discover, local_path, open_root
+from flows.storage import open_root, walk_local
 
 LISTING_SCHEMA = pa.schema([
-    pa.field("source_path", pa.string(), nullable=False),
+    pa.field("source_path", pa.string(), nullable=False),  # relative to the input root, forward slashes
     pa.field("size", pa.int64(), nullable=False),
-    pa.field("mtime_ns", pa.int64()),
-    pa.field("etag", pa.string()),
+    pa.field("mtime_ns", pa.int64()),  # null when the filesystem gives no time (or the stat failed)
+    pa.field("etag", pa.string()),  # object stores: ETag / version id / generation; null on a local disk
 ])
+CHUNK_ROWS = 65_536
+
+# Keys of fsspec info dicts, in order of preference, across local, memory, s3fs, gcsfs, adlfs and others.
+_MTIME_KEYS = ("mtime", "LastModified", "last_modified", "updated", "modified", "created", "creation_time")
+_ETAG_KEYS = ("ETag", "etag", "VersionId", "version_id", "generation", "md5Hash")
+
+Entry = tuple[str, int, int | None, str | None]
 
 
 def list_inputs(url: str) -> pa.Table:
-    files = discover(url)
-    _fs, root = open_root(url)
-    mt = []
-    for f in files:
-        try:
-            mt.append(os.stat(local_path(root, f.rel_path) if not os.path.isfile(root) else root).st_mtime_ns)
-        except OSError:
-            mt.append(None)
-    return pa.table({"source_path": [f.rel_path for f in files], "size": [f.size for f in files],
-                     "mtime_ns": mt, "etag": [None] * len(files)}, schema=LISTING_SCHEMA)
+    """Every input file under ``url`` (``LISTING_SCHEMA``), sorted by ``source_path``.
+
+    A single file given as the input is listed under its own name. Sorting is by
+    UTF-8 bytes, which is the code point order of :func:`flows.storage.discover`.
+    """
+    batches, chunk = [], []
+    for entry in iter_inputs(url):
+        chunk.append(entry)
+        if len(chunk) == CHUNK_ROWS:
+            batches.append(_batch(chunk))
+            chunk = []
+    batches.append(_batch(chunk))
+    table = pa.Table.from_batches(batches, LISTING_SCHEMA)
+    return table.sort_by("source_path").combine_chunks()
+
+
+def _batch(chunk: list[Entry]) -> pa.RecordBatch:
+    paths, sizes, mtimes, etags = zip(*chunk, strict=True) if chunk else ((), (), (), ())
+    return pa.record_batch([pa.array(paths, pa.string()), pa.array(sizes, pa.int64()), pa.array(mtimes, pa.int64()),
+                            pa.array(etags, pa.string())], schema=LISTING_SCHEMA)
+
+
+def iter_inputs(url: str) -> Iterator[Entry]:
+    """``(source_path, size, mtime_ns, etag)`` of every input under ``url``, unsorted."""
+    fs, root = open_root(url)
+    if not fs.exists(root):
+        raise FileNotFoundError(f"input not found: {url}")
+    local = isinstance(fs, LocalFileSystem)
+    if fs.isfile(root):
+        if local:  # the user named this file: a link is followed
+            st = os.stat(root)
+            yield posixpath.basename(root), int(st.st_size), st.st_mtime_ns, None
+        else:
+            info = fs.info(root)
+            yield posixpath.basename(root), int(info.get("size") or 0), mtime_ns(info), etag(info)
+        return
+    if local:
+        for rel, size, mtime in walk_local(root):
+            yield rel, size, mtime, None
+        return
+    base = root.replace("\\", "/")
+    for path, info in fs.find(root, withdirs=False, detail=True).items():
+        if info.get("type") not in (None, "file"):
+            continue
+        rel = posixpath.relpath(path.replace("\\", "/"), base)
+        yield rel, int(info.get("size") or 0), mtime_ns(info), etag(info)
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def mtime_ns(info: Mapping) -> int | None:
+    """The modification time in an fsspec info dict, in nanoseconds since the epoch; None if it has none.
+
+    Filesystems give a datetime (s3fs, adlfs), an ISO string (gcsfs) or epoch
+    seconds as a number (local, sftp, memory); a naive datetime is taken as UTC.
+    """
+    for key in _MTIME_KEYS:
+        value = info.get(key)
+        if value is None or value == "":
+            continue
+        if isinstance(value, str):
+            try:
+                value = dt.datetime.fromisoformat(value)
+            except ValueError:
+                continue
+        if isinstance(value, dt.datetime):
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=dt.timezone.utc)
+            return (value - _EPOCH) // dt.timedelta(microseconds=1) * 1000
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return round(value * 1_000_000) * 1000  # a float has microseconds at best: rounded there, stably
+    return None
+
+
+def etag(info: Mapping) -> str | None:
+    """The ETag, version id or generation in an fsspec info dict, without its quotes; None if it has none."""
+    for key in _ETAG_KEYS:
+        value = info.get(key)
+        if value is not None and str(value).strip('"'):
+            return str(value).strip('"')
+    return None

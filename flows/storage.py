@@ -10,11 +10,13 @@ with its undecodable bytes as ``\\xNN`` escapes, so that it can be stored.
 """
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import posixpath
 import re
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import fsspec
@@ -40,23 +42,16 @@ def open_root(url: str) -> tuple[fsspec.AbstractFileSystem, str]:
 
 
 def discover(url: str) -> list[InputFile]:
-    """Every file under ``url``, sorted by relative path (forward slashes)."""
-    fs, root = open_root(url)
-    if not fs.exists(root):
-        raise FileNotFoundError(f"input not found: {url}")
-    if fs.isfile(root):
-        info = fs.info(root)
-        return [InputFile(posixpath.basename(root), int(info.get("size") or 0))]
-    if isinstance(fs, LocalFileSystem):
-        return _discover_local(root)
-    found = fs.find(root, withdirs=False, detail=True)
-    files = []
-    for path, info in found.items():
-        if info.get("type") not in (None, "file"):
-            continue
-        rel = posixpath.relpath(path.replace("\\", "/"), root.replace("\\", "/"))
-        files.append(InputFile(rel, int(info.get("size") or 0)))
-    return sorted(files, key=lambda f: f.rel_path)
+    """Every file under ``url``, sorted by relative path (forward slashes).
+
+    The objects of :func:`flows.listing.list_inputs`, the one listing (a table,
+    with each file's stat), for callers that want a list.
+    """
+    from flows.listing import list_inputs  # flows.listing builds on this module's walk: imported when used
+
+    table = list_inputs(url)
+    return [InputFile(rel, size) for rel, size in
+            zip(table.column("source_path").to_pylist(), table.column("size").to_pylist(), strict=True)]
 
 
 def _escape_name(rel: str) -> str:
@@ -90,10 +85,17 @@ def _inside(path: str, root: str) -> bool:
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
-def _discover_local(root: str) -> list[InputFile]:
-    """Walk a local tree without following symlinked directories (see the module docstring)."""
+def walk_local(root: str) -> Iterator[tuple[str, int, int | None]]:
+    """``(rel_path, size, mtime_ns)`` of every entry of a local tree, unsorted (see the module docstring).
+
+    Symlinked directories are not descended. A symlink that resolves inside the
+    root gives its target's stat, as the target is what gets read: so an edit of
+    the target shows as a change of the link. Any other link gives its own
+    (``lstat``), as does any special file; an entry that cannot be stat'ed, or a
+    directory that cannot be listed (a reject at read time), has size 0 and no mtime.
+    A generator, so that a caller keeps only what it needs of each entry.
+    """
     real_root = os.path.realpath(root)
-    files: list[InputFile] = []
     pending = [""]
     while pending:
         rel_dir = pending.pop()
@@ -103,7 +105,7 @@ def _discover_local(root: str) -> list[InputFile]:
         except OSError:
             if not rel_dir:
                 raise
-            files.append(InputFile(_escape_name(rel_dir), 0))  # unlistable: read_input rejects it
+            yield _escape_name(rel_dir), 0, None  # unlistable: read_input rejects it
             continue
         for entry in listing:
             rel = posixpath.join(rel_dir, entry.name) if rel_dir else entry.name
@@ -111,13 +113,17 @@ def _discover_local(root: str) -> list[InputFile]:
                 if entry.is_dir(follow_symlinks=False):
                     pending.append(rel)
                     continue
-                if entry.is_symlink() and os.path.isdir(entry.path) and _inside(os.path.realpath(entry.path), real_root):
-                    continue  # a directory inside the root: listed under its real path
-                size = entry.stat(follow_symlinks=False).st_size
+                st = entry.stat(follow_symlinks=False)
+                if stat.S_ISLNK(st.st_mode) and _inside(os.path.realpath(entry.path), real_root):
+                    with contextlib.suppress(OSError):  # a loop or a dangling link: its own stat
+                        target = os.stat(entry.path)
+                        if stat.S_ISDIR(target.st_mode):
+                            continue  # a directory inside the root: listed under its real path
+                        st = target
             except OSError:
-                size = 0
-            files.append(InputFile(_escape_name(rel), int(size)))
-    return sorted(files, key=lambda f: f.rel_path)
+                yield _escape_name(rel), 0, None
+                continue
+            yield _escape_name(rel), int(st.st_size), st.st_mtime_ns
 
 
 class InputRejected(Exception):
@@ -223,8 +229,12 @@ def join(root: str, *parts: str) -> str:
     return posixpath.join(root, *parts)
 
 
+# Writer settings of every Parquet file the pipeline writes (``write_parquet`` and ``flows.parts`` merges).
+PARQUET_OPTIONS: dict[str, object] = {"compression": "zstd"}
+
+
 def write_parquet(fs: fsspec.AbstractFileSystem, path: str, table: pa.Table) -> None:
     """Write one Parquet file, creating its directory first."""
     fs.makedirs(posixpath.dirname(path), exist_ok=True)
     with fs.open(path, "wb") as fh:
-        pq.write_table(table, fh, compression="zstd")
+        pq.write_table(table, fh, **PARQUET_OPTIONS)

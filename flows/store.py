@@ -207,15 +207,6 @@ def compaction_run_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-c" + uuid.uuid4().hex[:5]
 
 
-def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
-    """``table`` with exactly ``schema``'s columns: ones added since it was written are null."""
-    if table.schema.names == schema.names:
-        return table.cast(schema) if table.schema != schema else table
-    cols = [table.column(f.name).cast(f.type) if f.name in table.column_names else pa.nulls(table.num_rows, f.type)
-            for f in schema]
-    return pa.Table.from_arrays(cols, schema=schema)
-
-
 def links_setter(links: pa.Table | None, keep_others: bool = False):
     """A function setting ``duplicate_of`` of a table's rows from ``links`` (doc_id, duplicate_of).
 

@@ -60,7 +60,6 @@ from flows.store import (
     check_schema_version,
     compaction_run_id,
     compose_state,
-    conform,
     empty_state,
     is_local,
     links_setter,
@@ -323,7 +322,6 @@ class ParquetStore(FsStore):
         set_links = links_setter(relink, keep_others=True) if hit_link else None
 
         def transform(table: pa.Table) -> pa.Table:
-            table = conform(table, schema)
             if hit_drop:
                 table = table.filter(pc.invert(pc.is_in(table.column(key), value_set=drop)))
             return set_links(table) if set_links else table
@@ -345,8 +343,7 @@ class ParquetStore(FsStore):
                     by_dir[posixpath.dirname(path)].append((path, os.path.getsize(path)))
             for rel_dir, files in sorted(by_dir.items()):
                 for n, group in enumerate(plan_merges(files, max_files=max_files, target_bytes=self.target_part_bytes)):
-                    jobs.append((self._merge_into, group, rel_dir, f"part-{run_id}-c{n:03d}-", schema,
-                                 lambda t, s=schema: conform(t, s)))
+                    jobs.append((self._merge_into, group, rel_dir, f"part-{run_id}-c{n:03d}-", schema, None))
                     merged += 1
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
             for f in [pool.submit(*job) for job in jobs]:
