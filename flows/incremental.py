@@ -25,7 +25,7 @@ from flows.linking import KEY_READ, LINKS_SCHEMA, SIG_COLUMNS, compute_links
 from flows.plan import OLD, InputPlan
 from flows.storage import join as join_path
 from flows.storage import open_root
-from flows.store import STATE_SCHEMA, TOMBSTONE, Store, compose_state, decoded, empty_state
+from flows.store import STATE_SCHEMA, TOMBSTONE, Store, compose_state, decoded, empty_state, links_setter
 from schemas.internal import DEDUP_SCHEMA, OUTCOME_SCHEMA
 
 
@@ -87,15 +87,9 @@ def plan_run(store: Store, run_id: str, rules: str, inputs: InputPlan, state: pa
     """The plan of the run: new state, rows to drop, duplicate links of the version it makes."""
     counts = VersionCounts(unchanged=inputs.unchanged, stale_rules=0, files_opened=inputs.todo.num_rows)
     counts.input_kinds.update(inputs.unchanged_kinds)
-    outcomes = read_outcomes(stage_url, results)
-    read = inputs.todo.join(outcomes, keys="source_path", join_type="inner")
-    if read.num_rows != inputs.todo.num_rows:
-        missing = pc.is_in(inputs.todo.column("source_path"), value_set=outcomes.column("source_path"))
-        lost = inputs.todo.filter(pc.invert(missing)).column("source_path").to_pylist()[:5]
-        raise RuntimeError(f"run {run_id}: {inputs.todo.num_rows - read.num_rows} file(s) read without an "
-                           f"outcome, e.g. {lost}")
-    touched = read.filter(pc.equal(read.column("status"), "unchanged"))
-    cleaned = read.filter(pc.equal(read.column("status"), "cleaned"))
+    read = _with_outcomes(run_id, inputs.todo, read_outcomes(stage_url, results))
+    touched = _where(read, pc.equal(read.column("status"), "unchanged"))
+    cleaned = _where(read, pc.equal(read.column("status"), "cleaned"))
     was = pc.is_valid(cleaned.column(OLD + "kind"))
     same_bytes = pc.fill_null(pc.equal(cleaned.column("content_sha256"), cleaned.column(OLD + "content_sha256")),
                               False)
@@ -149,6 +143,29 @@ def plan_run(store: Store, run_id: str, rules: str, inputs: InputPlan, state: pa
     return RunPlan(run_id, full_refresh, counts, new_state, delta, drop_articles, drop_rejects, links, relink, staged)
 
 
+def _with_outcomes(run_id: str, todo: pa.Table, outcomes: pa.Table) -> pa.Table:
+    """The files read, each with its outcome. Both are sorted by path, so the
+    columns are put side by side; a file without exactly one outcome is an error."""
+    outcomes = outcomes.sort_by("source_path")
+    paths = todo.column("source_path")
+    if outcomes.num_rows == todo.num_rows and pc.all(pc.equal(paths, outcomes.column("source_path"))).as_py() in (
+            True, None):
+        read = todo
+        for name in outcomes.column_names[1:]:
+            read = read.append_column(outcomes.schema.field(name), outcomes.column(name))
+        return read
+    missing = pc.invert(pc.is_in(paths, value_set=outcomes.column("source_path").combine_chunks()))
+    lost = todo.filter(missing).column("source_path").to_pylist()[:5]
+    raise RuntimeError(f"run {run_id}: {todo.num_rows} file(s) read but {outcomes.num_rows} outcome(s); "
+                       f"without an outcome, e.g. {lost}")
+
+
+def _where(table: pa.Table, mask) -> pa.Table:
+    """``table.filter(mask)``, without the copy when every row is kept (a first run)."""
+    kept = pc.sum(mask).as_py() or 0
+    return table if kept == table.num_rows else table.filter(mask)
+
+
 def _same_stat(t: pa.Table) -> pa.ChunkedArray:
     same = [pc.fill_null(pc.equal(t.column(n), t.column(OLD + n)), False) for n in ("size", "mtime_ns")]
     etag = pc.equal(pc.fill_null(t.column("etag"), ""), pc.fill_null(t.column(OLD + "etag"), ""))
@@ -171,12 +188,15 @@ def _relink(store: Store, run_id: str, state: pa.Table, delta: pa.Table, results
     """Links over every live article; the new state and delta carry them.
 
     Returns (links of the articles this run cleaned, kept articles whose link
-    changed, new state, new delta).
+    changed, new state, new delta). The state gets a new ``duplicate_of``
+    column, never a second copy of its rows.
     """
-    live = state.filter(pc.equal(state.column("kind"), "article"))
+    small = state.select(["doc_id", "run_id", "first_seen", "kind"])
+    live = small.filter(pc.equal(small.column("kind"), "article")).drop_columns(["kind"])
     staged_keys = _read_staged(stage_url, results, KEY_READ)
     stored_keys = DEDUP_SCHEMA.empty_table().select(KEY_READ) if full_refresh else store.read_dedup(KEY_READ)
     keys = pa.concat_tables([stored_keys, staged_keys])
+    del staged_keys, stored_keys
 
     def signatures(doc_ids: pa.Array) -> pa.Table:
         staged = _read_staged(stage_url, results, SIG_COLUMNS, doc_ids)
@@ -184,29 +204,23 @@ def _relink(store: Store, run_id: str, state: pa.Table, delta: pa.Table, results
         return pa.concat_tables([stored, staged])
 
     links = compute_links(live, keys, signatures)
-    # which rows' link differs from what the state says
-    joined = live.select(["source_path", "doc_id", "run_id", "duplicate_of"]).join(
-        links.rename_columns(["doc_id", "new_link"]), keys="doc_id", join_type="left outer")
-    differs = pc.invert(pc.fill_null(pc.equal(joined.column("duplicate_of"), joined.column("new_link")),
-                                      pc.and_(pc.is_null(joined.column("duplicate_of")),
-                                              pc.is_null(joined.column("new_link")))))
-    mine = pc.equal(joined.column("run_id"), run_id)
-    new_links = joined.filter(mine).select(["doc_id", "new_link"]).rename_columns(["doc_id", "duplicate_of"])
-    moved = joined.filter(pc.and_(differs, pc.invert(mine)))
-    relink = moved.select(["doc_id", "new_link"]).rename_columns(["doc_id", "duplicate_of"])
-    # the state rows: links of this run's articles, and kept rows that relink
-    changed_paths = joined.filter(differs).column("source_path")
-    target = joined.filter(differs).column("new_link")
-    if len(changed_paths):
-        changed_paths = changed_paths.combine_chunks()
-        hit = pc.is_in(state.column("source_path"), value_set=changed_paths)
-        updated = state.filter(hit).drop_columns(["duplicate_of"]).join(
-            pa.table({"source_path": changed_paths, "duplicate_of": target}), keys="source_path")
-        updated = updated.select(STATE_SCHEMA.names).cast(STATE_SCHEMA)
-        keep = pc.invert(pc.is_in(delta.column("source_path"), value_set=changed_paths))
-        delta = pa.concat_tables([delta.filter(keep), updated])
-        state = pa.concat_tables([state.filter(pc.invert(hit)), updated])
-    return new_links.cast(LINKS_SCHEMA), relink.cast(LINKS_SCHEMA), state, delta
+    del keys, live
+    dup = STATE_SCHEMA.get_field_index("duplicate_of")
+    old = state.column("duplicate_of")
+    new = links_setter(links)(state).column("duplicate_of")  # null for rejects and canonical records
+    differs = pc.invert(pc.fill_null(pc.equal(old, new), pc.and_(pc.is_null(old), pc.is_null(new))))
+    mine = pc.equal(state.column("run_id"), run_id)
+    state = state.set_column(dup, STATE_SCHEMA.field(dup), new)
+    articles = pc.equal(state.column("kind"), "article")
+    cleaned = state.filter(pc.and_(articles, mine)).select(["doc_id", "duplicate_of"])
+    relink = state.filter(pc.and_(differs, pc.invert(mine))).select(["doc_id", "duplicate_of"])
+    # the delta: this run's rows with their links, and kept rows whose link changed
+    moved = state.filter(pc.and_(differs, pc.invert(mine)))
+    delta = links_setter(links, keep_others=True)(delta)
+    if moved.num_rows:
+        keep = pc.invert(pc.is_in(delta.column("source_path"), value_set=moved.column("source_path").combine_chunks()))
+        delta = pa.concat_tables([delta.filter(keep), moved])
+    return cleaned.cast(LINKS_SCHEMA), relink.cast(LINKS_SCHEMA), state, delta
 
 
 def _read_staged(stage_url: str, results: list[BatchResult], columns: list[str],

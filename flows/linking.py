@@ -47,25 +47,30 @@ def compute_links(live: pa.Table, keys: pa.Table, signatures) -> pa.Table:
     rows = live.select(["doc_id", "run_id", "first_seen"]).join(
         keys, keys=["doc_id", "run_id"], join_type="left outer")
     far = pa.scalar(dt.datetime.max.replace(tzinfo=dt.UTC), rows.schema.field("published_at").type)
-    rows = rows.append_column("_when", pc.fill_null(rows.column("published_at"), far))  # undated: last
-    rows = rows.sort_by([("first_seen", "ascending"), ("_when", "ascending"), ("doc_id", "ascending")])
+    when = pc.fill_null(rows.column("published_at"), far)  # undated: last
+    # the canonical order, as positions: the wide rows are never copied in that order
+    order = pc.sort_indices(pa.table({"f": rows.column("first_seen"), "w": when, "d": rows.column("doc_id")}),
+                            sort_keys=[("f", "ascending"), ("w", "ascending"), ("d", "ascending")])
+    pos = order.to_numpy()
     n = rows.num_rows
-    text = _keys(rows, TEXT_KEY)
-    current = pc.fill_null(pc.equal(rows.column("scheme"), SCHEME), False).to_numpy(zero_copy_only=False)
+    text = _keys(rows, TEXT_KEY)[pos]
     head_of = np.arange(n)
     nz = np.flatnonzero(text != 0)
     if len(nz):
         _, first, inverse = np.unique(text[nz], return_index=True, return_inverse=True)
         head_of[nz] = nz[first[inverse]]
+    del text, nz
     heads = np.flatnonzero(head_of == np.arange(n))
-    bands = np.stack([_keys(rows, c) for c in BAND_KEYS], axis=1)[heads]
-    bands[~current[heads]] = 0  # signatures of another scheme are not comparable
+    current = pc.fill_null(pc.equal(rows.column("scheme"), SCHEME), False).to_numpy(zero_copy_only=False)
+    bands = np.stack([_keys(rows, c)[pos[heads]] for c in BAND_KEYS], axis=1)
+    bands[~current[pos[heads]]] = 0  # signatures of another scheme are not comparable
     involved = heads[shared_rows(bands)]
-    canonical = np.arange(n)  # each row's canonical, by position; a row is canonical when it is its own
+    del bands
+    canonical = np.arange(n)  # each row's canonical, by position in the order; its own when canonical
     if len(involved):
-        canonical[involved] = _link_heads(rows, involved, signatures)
+        canonical[involved] = _link_heads(rows.take(pa.array(pos[involved])), involved, signatures)
     canonical = canonical[head_of]  # a tail links where its head links, or to its head
-    doc_ids = rows.column("doc_id")
+    doc_ids = pc.take(rows.column("doc_id"), order)
     target = pc.take(doc_ids, pa.array(canonical))
     links = pc.if_else(pa.array(canonical == np.arange(n)), pa.scalar(None, pa.string()), target)
     return pa.table({"doc_id": doc_ids, "duplicate_of": links}, schema=LINKS_SCHEMA)
@@ -75,9 +80,9 @@ def _keys(rows: pa.Table, name: str) -> np.ndarray:
     return pc.fill_null(rows.column(name), 0).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
 
 
-def _link_heads(rows: pa.Table, involved: np.ndarray, signatures) -> np.ndarray:
-    """Canonical positions of the involved heads, by :func:`link_duplicates` over their signatures."""
-    sub = rows.take(pa.array(involved))
+def _link_heads(sub: pa.Table, involved: np.ndarray, signatures) -> np.ndarray:
+    """Canonical positions of the involved heads (``sub``, at positions ``involved``), by
+    :func:`link_duplicates` over their signatures."""
     sigs = signatures(sub.column("doc_id"))
     sigs = sub.select(["doc_id", "run_id"]).join(sigs, keys=["doc_id", "run_id"], join_type="left outer")
     by_id = {r["doc_id"]: r for r in sigs.to_pylist()}

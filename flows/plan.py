@@ -56,7 +56,12 @@ def plan_inputs(listing: pa.Table, state: pa.Table | None, rules: str, *, verify
     state = empty_state() if state is None else state
     old = decoded(state)
     old = old.rename_columns(["source_path", *(OLD + n for n in old.column_names[1:])])
-    joined = listing.join(old, keys="source_path", join_type="full outer")
+    if old.num_rows:
+        joined = listing.join(old, keys="source_path", join_type="full outer")
+    else:  # a first run: no join (it would cost a hash table over the whole listing)
+        joined = listing
+        for name in old.column_names[1:]:
+            joined = joined.append_column(old.schema.field(name), pa.nulls(listing.num_rows, old.schema.field(name).type))
     listed_mask = _mask(pc.is_valid(joined.column("size")))
     known = _mask(pc.is_valid(joined.column(OLD + "kind")))
     same_stat = _mask(pc.and_kleene(pc.equal(joined.column("size"), joined.column(OLD + "size")),

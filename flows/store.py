@@ -97,7 +97,8 @@ def compose_state(parts: list[pa.Table]) -> pa.Table:
         return empty_state()
     if len(parts) == 1:
         only = decoded(parts[0])
-        return only.filter(pc.not_equal(only.column("kind"), TOMBSTONE)).cast(STATE_SCHEMA)
+        gone = pc.equal(only.column("kind"), TOMBSTONE)
+        return (only.filter(pc.invert(gone)) if pc.any(gone).as_py() else only).cast(STATE_SCHEMA)
     seq = pa.chunked_array([pa.array(np.full(p.num_rows, i, dtype=np.int32)) for i, p in enumerate(parts)])
     table = pa.concat_tables([decoded(p) for p in parts]).append_column("_seq", seq)
     table = table.sort_by([("source_path", "ascending"), ("_seq", "descending")])
@@ -211,20 +212,29 @@ def links_setter(links: pa.Table | None, keep_others: bool = False):
     """A function setting ``duplicate_of`` of a table's rows from ``links`` (doc_id, duplicate_of).
 
     Rows whose doc_id is not in ``links`` get null, or keep their value with ``keep_others``.
-    Vectorised and order-preserving (no join): parts keep their row order.
+    Order-preserving, and the lookup is built once: a binary search over the sorted
+    doc_ids (``pc.index_in`` would hash the whole of ``links`` again for every one of
+    the thousands of row groups a first run merges).
     """
     if links is None:
         return None
-    ids = links.column("doc_id").combine_chunks()
+    links = links.filter(pc.is_valid(links.column("duplicate_of"))) if not keep_others else links
+    links = links.sort_by("doc_id")
+    ids = np.array(links.column("doc_id").to_pylist(), dtype=object).astype(np.bytes_) if links.num_rows \
+        else np.array([], dtype="S1")
     targets = links.column("duplicate_of").combine_chunks()
 
     def apply(table: pa.Table) -> pa.Table:
         if "duplicate_of" not in table.column_names or not table.num_rows:
             return table
-        idx = pc.index_in(table.column("doc_id"), value_set=ids)
-        new = pc.take(targets, idx)
+        keys = np.array(pc.fill_null(table.column("doc_id"), "").to_pylist(), dtype=object).astype(np.bytes_)
+        pos = np.searchsorted(ids, keys) if len(ids) else np.zeros(len(keys), dtype=np.int64)
+        found = pos < len(ids)
+        found[found] = ids[pos[found]] == keys[found]
+        idx = pa.array(np.where(found, pos, 0), mask=~found)
+        new = pc.take(targets, idx) if len(ids) else pa.nulls(table.num_rows, pa.string())
         if keep_others:
-            new = pc.if_else(pc.is_valid(idx), new, table.column("duplicate_of"))
+            new = pc.if_else(pa.array(found), new, table.column("duplicate_of"))
         i = table.schema.get_field_index("duplicate_of")
         return table.set_column(i, table.schema.field(i), new)
 

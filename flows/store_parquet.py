@@ -351,18 +351,21 @@ class ParquetStore(FsStore):
         return merged
 
     def _collect_dedup(self, stage: str, run_id: str, state: pa.Table, force: bool = False) -> None:
-        """Past MAX_DEDUP_PARTS parts (or when ``force``), rewrite the live dedup rows as one part."""
+        """Past MAX_DEDUP_PARTS parts (or when ``force``), merge the dedup parts into few,
+        keeping only live rows (a doc_id and run_id the state names), streaming."""
         files = self._files(stage, DEDUP_DIR)
         if len(files) <= MAX_DEDUP_PARTS and not force:
             return
-        live = state.filter(pc.equal(state.column("kind"), "article")).select(["doc_id", "run_id"])
-        rows = read_tables(files, DEDUP_SCHEMA, DEDUP_SCHEMA.names)
-        rows = rows.join(live, keys=["doc_id", "run_id"], join_type="left semi").sort_by("doc_id")
-        for f in files:
-            os.unlink(f)
-        if rows.num_rows:
-            write_parquet(self.fs, posixpath.join(stage, DEDUP_DIR, f"part-{run_id}-all.parquet"),
-                          stamped(rows.select(DEDUP_SCHEMA.names).cast(DEDUP_SCHEMA)))
+        live = state.filter(pc.equal(state.column("kind"), "article"))
+        pairs = pc.binary_join_element_wise(live.column("doc_id"), live.column("run_id"), "|")
+        keep = links_setter(pa.table({"doc_id": pairs, "duplicate_of": pairs}))
+
+        def live_only(table: pa.Table) -> pa.Table:
+            probe = pa.table({"doc_id": pc.binary_join_element_wise(table.column("doc_id"), table.column("run_id"), "|"),
+                              "duplicate_of": pa.nulls(table.num_rows, pa.string())})
+            return table.filter(pc.is_valid(keep(probe).column("duplicate_of")))
+
+        self._merge_into(files, posixpath.join(stage, DEDUP_DIR), f"part-{run_id}-d", DEDUP_SCHEMA, live_only)
 
     def _write_state(self, stage: str, run_id: str, delta: pa.Table, state: pa.Table, force_merge: bool = False) -> None:
         """Add the run's delta to the state log; past MAX_STATE_PARTS parts, write the whole state as one."""
