@@ -128,7 +128,7 @@ def plan_run(store: Store, run_id: str, rules: str, inputs: InputPlan, state: pa
         pruned.filter(pc.equal(pruned.column("kind"), "reject")).column("source_path").combine_chunks()])
 
     base = empty_state() if full_refresh else state
-    new_state = compose_state([base, delta]) if delta.num_rows or full_refresh else decoded(base)
+    new_state = _apply(decoded(base), delta) if delta.num_rows or full_refresh else decoded(base)
     articles_changed = bool(len(drop_articles) or pc.sum(pc.equal(cleaned.column("kind"), "article")).as_py())
     links, relink = LINKS_SCHEMA.empty_table(), LINKS_SCHEMA.empty_table()
     if articles_changed or full_refresh:
@@ -141,6 +141,16 @@ def plan_run(store: Store, run_id: str, rules: str, inputs: InputPlan, state: pa
     counts.duplicates_new = int(pc.sum(pc.is_valid(links.column("duplicate_of"))).as_py() or 0)
     staged = [p for r in results for p in r.staged()]
     return RunPlan(run_id, full_refresh, counts, new_state, delta, drop_articles, drop_rejects, links, relink, staged)
+
+
+def _apply(state: pa.Table, delta: pa.Table) -> pa.Table:
+    """``state`` with ``delta`` applied (rows replaced by path, tombstones removed): a filter
+    and a concatenation, not the sort :func:`flows.store.compose_state` needs for a log."""
+    if not state.num_rows:
+        return compose_state([delta])
+    replaced = pc.is_in(state.column("source_path"), value_set=delta.column("source_path").combine_chunks())
+    live = delta.filter(pc.not_equal(delta.column("kind"), TOMBSTONE))
+    return pa.concat_tables([_where(state, pc.invert(replaced)).cast(STATE_SCHEMA), live.cast(STATE_SCHEMA)])
 
 
 def _with_outcomes(run_id: str, todo: pa.Table, outcomes: pa.Table) -> pa.Table:

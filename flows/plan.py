@@ -56,12 +56,14 @@ def plan_inputs(listing: pa.Table, state: pa.Table | None, rules: str, *, verify
     state = empty_state() if state is None else state
     old = decoded(state)
     old = old.rename_columns(["source_path", *(OLD + n for n in old.column_names[1:])])
-    if old.num_rows:
+    if not old.num_rows:  # a first run: no join (it would cost a hash table over the whole listing)
+        joined = _side_by_side(listing, old, lambda f: pa.nulls(listing.num_rows, f.type))
+    elif old.num_rows == listing.num_rows and pc.all(pc.equal(listing.column("source_path"),
+                                                              old.column("source_path"))).as_py():
+        # the same files as last time (both sorted by path): no join either
+        joined = _side_by_side(listing, old, lambda f: old.column(f.name))
+    else:
         joined = listing.join(old, keys="source_path", join_type="full outer")
-    else:  # a first run: no join (it would cost a hash table over the whole listing)
-        joined = listing
-        for name in old.column_names[1:]:
-            joined = joined.append_column(old.schema.field(name), pa.nulls(listing.num_rows, old.schema.field(name).type))
     listed_mask = _mask(pc.is_valid(joined.column("size")))
     known = _mask(pc.is_valid(joined.column(OLD + "kind")))
     same_stat = _mask(pc.and_kleene(pc.equal(joined.column("size"), joined.column(OLD + "size")),
@@ -83,6 +85,14 @@ def plan_inputs(listing: pa.Table, state: pa.Table | None, rules: str, *, verify
         listed=int(listed_mask.sum()), todo=todo, unchanged=int(skip.sum()), new=int((listed_mask & ~known).sum()),
         stat_changed=int((todo_mask & known & ~stale).sum()), stale_rules=int(stale.sum()),
         gone=_as_state(gone), unchanged_kinds={k["values"]: k["counts"] for k in kinds})
+
+
+def _side_by_side(listing: pa.Table, old: pa.Table, column) -> pa.Table:
+    """The listing with the old_* columns appended, ``column(field)`` giving each."""
+    for f in old.schema:
+        if f.name != "source_path":
+            listing = listing.append_column(f, column(f))
+    return listing
 
 
 def _mask(arr) -> np.ndarray:
