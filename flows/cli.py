@@ -174,9 +174,12 @@ def cmd_run(args: argparse.Namespace) -> int:
               "as Delta Lake tables (--table-format delta)", file=sys.stderr)
         return 2
     from flows import temp_server
+    from flows.listing import list_ahead
 
-    # Before importing Prefect: the server's start-up overlaps the imports below.
+    # Before importing Prefect: the server's start-up overlaps the imports below, and the
+    # input's listing overlaps the wait for the server.
     server = temp_server.start_early()
+    list_ahead(args.input)
     from flows import reporting
     from flows.etl import DEFAULT_MAX_BYTES, etl_flow
     from flows.report import RunSummary

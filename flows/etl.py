@@ -24,7 +24,7 @@ from flows import assets, reporting
 from flows.batch import BatchResult, default_workers, run_batch
 from flows.faults import pause_point
 from flows.incremental import build_version
-from flows.listing import list_inputs
+from flows.listing import listing_for
 from flows.plan import InputPlan, plan_inputs
 from flows.pool import BatchJob, WorkerPool, start_server
 from flows.report import RunSummary, summarize
@@ -108,7 +108,7 @@ def etl_flow(input_url: str, output_url: str, batch_size: int | None = None, wor
         state = None if full_refresh else store.load_state()  # raises SchemaMismatch on a major change
         rules = rules_version()
         workers = workers or default_workers()
-        inputs = plan_inputs(list_inputs(input_url), state, rules, verify_content=verify_content,
+        inputs = plan_inputs(listing_for(input_url), state, rules, verify_content=verify_content,
                              keep_stale_rules=keep_stale_rules)
         size = batch_size or auto_batch_size(inputs.todo.num_rows, workers)
         logger.info("run %s: %d files listed, %d to read (%d new, %d with a new stat, %d made by other rules), "

@@ -131,7 +131,13 @@ def plan_run(store: Store, run_id: str, rules: str, inputs: InputPlan, state: pa
     new_state = _apply(decoded(base), delta) if delta.num_rows or full_refresh else decoded(base)
     articles_changed = bool(len(drop_articles) or pc.sum(pc.equal(cleaned.column("kind"), "article")).as_py())
     links, relink = LINKS_SCHEMA.empty_table(), LINKS_SCHEMA.empty_table()
-    if articles_changed or full_refresh:
+    same = None if full_refresh or not articles_changed else _unchanged_keys(store, cleaned, pruned, results,
+                                                                               stage_url)
+    if same is not None:  # the same articles with the same keys: every link stays as it was
+        links = same
+        keep = links_setter(same, keep_others=True)
+        new_state, delta = keep(new_state), keep(delta)
+    elif articles_changed or full_refresh:
         links, relink, new_state, delta = _relink(store, run_id, new_state, delta, results, stage_url, full_refresh)
     articles = pc.equal(new_state.column("kind"), "article")
     counts.articles_total = int(pc.sum(articles).as_py() or 0)
@@ -191,6 +197,33 @@ def _first_seen(cleaned: pa.Table, run_id: str) -> pa.ChunkedArray:
     old = pc.if_else(pc.equal(pc.fill_null(cleaned.column(OLD + "kind"), ""), "article"),
                      cleaned.column(OLD + "first_seen"), pa.scalar(None, pa.string()))
     return pc.fill_null(old, run_id)
+
+
+def _unchanged_keys(store: Store, cleaned: pa.Table, pruned: pa.Table, results: list[BatchResult],
+                    stage_url: str) -> pa.Table | None:
+    """The old links of the cleaned articles when linking cannot change: the same files
+    are articles as before (none added, dropped or pruned) and each has exactly its old
+    dedup keys and date (a touched file, a rules re-clean that left the text as it was).
+    None when the links must be computed again."""
+    if pc.any(pc.equal(pruned.column("kind"), "article")).as_py():
+        return None
+    now = pc.equal(cleaned.column("kind"), "article")
+    was = pc.fill_null(pc.equal(cleaned.column(OLD + "kind"), "article"), False)
+    if not pc.all(pc.equal(now, was)).as_py():
+        return None
+    mine = cleaned.filter(now)
+    cols = [c for c in KEY_READ if c not in ("doc_id", "run_id")]
+    staged = _read_staged(stage_url, results, KEY_READ).drop_columns(["run_id"])
+    stored = store.read_dedup(KEY_READ, mine.column(OLD + "doc_id").combine_chunks())
+    old = mine.select([OLD + "doc_id", OLD + "run_id"]).rename_columns(["doc_id", "run_id"]).join(
+        stored, keys=["doc_id", "run_id"], join_type="inner").drop_columns(["run_id"])
+    if old.num_rows != mine.num_rows or staged.num_rows != mine.num_rows:
+        return None
+    old, staged = old.sort_by("doc_id").select(["doc_id", *cols]), staged.sort_by("doc_id").select(["doc_id", *cols])
+    if not old.equals(staged.cast(old.schema)):
+        return None
+    return mine.select([OLD + "doc_id", OLD + "duplicate_of"]).rename_columns(["doc_id", "duplicate_of"]).cast(
+        LINKS_SCHEMA)
 
 
 def _relink(store: Store, run_id: str, state: pa.Table, delta: pa.Table, results: list[BatchResult],

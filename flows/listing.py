@@ -17,6 +17,7 @@ import datetime as dt
 import os
 import posixpath
 from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import pyarrow as pa
 from fsspec.implementations.local import LocalFileSystem
@@ -121,3 +122,29 @@ def etag(info: Mapping) -> str | None:
         if value is not None and str(value).strip('"'):
             return str(value).strip('"')
     return None
+
+
+# -- listing ahead of the flow -------------------------------------------------------------------
+_AHEAD: dict[str, Future] = {}
+
+
+def list_ahead(url: str) -> None:
+    """Start listing ``url`` in a background thread, for :func:`listing_for` to take.
+
+    ``news-etl run`` calls it before Prefect is imported: the CLI then mostly waits
+    for Prefect's temporary server to boot in its own process, and a listing of
+    hundreds of thousands of files (a few seconds of ``stat``) fits in that wait
+    instead of adding to the run. Listing the *input* early is safe: a file that
+    changes afterwards has a newer stat than the one recorded, so the next run
+    hashes it again.
+    """
+    if url not in _AHEAD:
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="news-etl-listing")
+        _AHEAD[url] = pool.submit(list_inputs, url)
+        pool.shutdown(wait=False)
+
+
+def listing_for(url: str) -> pa.Table:
+    """The listing :func:`list_ahead` started for ``url`` (once), else a fresh one."""
+    ahead = _AHEAD.pop(url, None)
+    return ahead.result() if ahead is not None else list_inputs(url)

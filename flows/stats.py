@@ -37,7 +37,8 @@ def collect(output: str) -> DatasetStats:
     s = DatasetStats(articles=t.num_rows)
     s.duplicates = t.num_rows - t.column("duplicate_of").null_count
     groups = t.select(["publisher", "year", "month"]).group_by(["publisher", "year", "month"]).aggregate(
-        [([], "count_all")]).to_pylist()
+        [([], "count_all")]).sort_by([("publisher", "ascending"), ("year", "ascending"), ("month", "ascending")])
+    groups = groups.to_pylist()  # sorted: Arrow's grouping order is not fixed, and ties in the chart follow it
     for g in groups:
         y, m = g["year"], g["month"]
         month = f"{y:04d}-{m:02d}" if y is not None and m is not None else UNDATED
@@ -56,7 +57,7 @@ def collect(output: str) -> DatasetStats:
 
 def _counts(values, keep_null: bool = False) -> dict:
     out: dict = {}
-    for row in pc.value_counts(values).to_pylist():
+    for row in sorted(pc.value_counts(values).to_pylist(), key=lambda r: (r["values"] is None, r["values"] or "")):
         if row["values"] is not None or keep_null:
             out[row["values"]] = out.get(row["values"], 0) + row["counts"]
     return out

@@ -214,6 +214,15 @@ def test_duplicates_found_across_runs_through_the_stored_keys(tmp_path: Path) ->
     # the stored record was not rewritten to link the newcomers: its part is the same file
     now = {p.name: p.stat().st_ino for p in data_files(out)}
     assert {n: i for n, i in now.items() if n in first_parts} == first_parts
+    # new bytes, same text (a comment): cleaned again, and every link stays as it was
+    with open(src / "b" / "copy.md", "ab") as fh:
+        fh.write(b"\n<!-- mirrored again -->\n")
+    with open(src / "a" / "415951.md", "ab") as fh:
+        fh.write(b"\n<!-- mirrored again -->\n")
+    third = run_once(src, out, "20200102T120000Z-bbbbbc")
+    assert third.counts.changed == 2 and third.counts.duplicates_total == 2
+    again = {r["source_path"]: r["duplicate_of"] for r in articles_dataset(str(out)).to_table().to_pylist()}
+    assert again == {p: r["duplicate_of"] for p, r in rows.items()}
     # the canonical goes: its duplicates relink to the earliest of them
     (src / "a" / "415951.md").unlink()
     run_once(src, out, "20200103T000000Z-cccccc", prune=True)
