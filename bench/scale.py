@@ -113,7 +113,11 @@ def one_run(cli: str, raw: Path, out: Path, work: Path, name: str, env: dict, ex
     return row
 
 
-def measure_scale(cli: str, bench_root: Path, work: Path, scale: int, env: dict, idle: float) -> dict:
+RUNS = ("first run", "no-op rerun", "1 % changed", "rules changed")
+
+
+def measure_scale(cli: str, bench_root: Path, work: Path, scale: int, env: dict, idle: float,
+                  runs: tuple[str, ...] = RUNS) -> dict:
     raw = work / f"raw-x{scale}"
     out = work / f"out-x{scale}"
     t0 = time.perf_counter()
@@ -126,6 +130,8 @@ def measure_scale(cli: str, bench_root: Path, work: Path, scale: int, env: dict,
         ("1 % changed", lambda: touch_fraction(raw, 0.01, f"x{scale}"), {}),
         ("rules changed", None, {"NEWS_ETL_SITES": str(work / "probe-sites")}),
     ):
+        if name not in runs:
+            continue
         changed = prepare() if prepare else 0
         wait_idle(idle)
         row = one_run(cli, raw, out, work, f"x{scale}-{name.replace(' ', '_').replace('%', 'pct')}",
@@ -161,7 +167,9 @@ def report(results: dict, workers: int) -> str:
     traf = results.get("trafilatura_files_per_s")
     for s in results["scales"]:
         first = s["first run"]["seconds"]
-        for name in ("first run", "no-op rerun", "1 % changed", "rules changed"):
+        for name in RUNS:
+            if name not in s:
+                continue
             r = s[name]
             cleaned = (r["new"] or 0) + (r["changed"] or 0) if r["new"] is not None else None
             lines.append(f"{'x' + str(s['scale']):>5} {s['files']:>8} {name:<14} {r['seconds']:>8.1f} "
@@ -216,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--wait-idle", type=float, default=30, metavar="S", help="wait up to S s for an idle machine before each run")
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--keep", action="store_true", help="keep the work dir (logs)")
+    ap.add_argument("--first-only", type=int, nargs="*", default=[], metavar="SCALE",
+                    help="at these scales measure the first run only (e.g. 35: a few hours less)")
     args = ap.parse_args(argv)
 
     cli = shutil.which("news-etl", path=str(Path(sys.executable).parent)) or shutil.which("news-etl")
@@ -233,7 +243,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.trafilatura_sample:
             results["trafilatura_files_per_s"] = trafilatura_rate(args.anchor, bench_root, work, args.trafilatura_sample)
         for scale in args.scale:
-            results["scales"].append(measure_scale(cli, bench_root, work, scale, env, args.wait_idle))
+            runs = RUNS[:1] if scale in args.first_only else RUNS
+            results["scales"].append(measure_scale(cli, bench_root, work, scale, env, args.wait_idle, runs))
         table = report(results, workers=os.cpu_count() or 1)
         print(table)
         if args.json:
