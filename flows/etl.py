@@ -12,9 +12,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import time
-import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -29,16 +27,12 @@ from flows.plan import InputPlan, plan_inputs
 from flows.pool import BatchJob, WorkerPool, start_server
 from flows.report import RunSummary, summarize
 from flows.runners import make_task_runner
-from flows.store import DEFAULT_RETAIN_SECONDS, empty_state, open_store
+from flows.store import DEFAULT_RETAIN_SECONDS, empty_state, new_run_id, open_store
 from transforms.rules_version import rules_version
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 # Executors live outside task parameters: Prefect would try to hash them.
 _POOLS: dict[str, WorkerPool] = {}
-
-
-def new_run_id() -> str:
-    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
 
 
 MIN_BATCH, MAX_BATCH = 50, 2000

@@ -18,13 +18,11 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from flows.batch import BatchResult
 from flows.linking import KEY_READ, LINKS_SCHEMA, SIG_COLUMNS, compute_links
 from flows.plan import OLD, InputPlan
-from flows.storage import join as join_path
-from flows.storage import open_root
+from flows.storage import read_staged
 from flows.store import STATE_SCHEMA, TOMBSTONE, Store, compose_state, decoded, empty_state, links_setter
 from schemas.internal import DEDUP_SCHEMA, OUTCOME_SCHEMA
 
@@ -73,13 +71,7 @@ class RunPlan:
 
 def read_outcomes(stage_url: str, results: list[BatchResult]) -> pa.Table:
     """Every outcome row the batches staged, as one table."""
-    fs, root = open_root(stage_url)
-    tables = []
-    for r in results:
-        for rel in r.outcomes:
-            with fs.open(join_path(root, rel), "rb") as fh:
-                tables.append(pq.read_table(fh, schema=OUTCOME_SCHEMA))
-    return pa.concat_tables(tables) if tables else OUTCOME_SCHEMA.empty_table()
+    return read_staged(stage_url, [rel for r in results for rel in r.outcomes], OUTCOME_SCHEMA)
 
 
 def plan_run(store: Store, run_id: str, rules: str, inputs: InputPlan, state: pa.Table, results: list[BatchResult],
@@ -268,17 +260,8 @@ def _relink(store: Store, run_id: str, state: pa.Table, delta: pa.Table, results
 
 def _read_staged(stage_url: str, results: list[BatchResult], columns: list[str],
                  doc_ids: pa.Array | None = None) -> pa.Table:
-    fs, root = open_root(stage_url)
-    tables = []
-    for r in results:
-        for rel in r.dedup:
-            with fs.open(join_path(root, rel), "rb") as fh:
-                t = pq.read_table(fh, columns=columns)
-            if doc_ids is not None:
-                t = t.filter(pc.is_in(t.column("doc_id"), value_set=doc_ids))
-            tables.append(t)
-    schema = DEDUP_SCHEMA.empty_table().select(columns).schema
-    return pa.concat_tables(tables) if tables else schema.empty_table()
+    """``columns`` of the dedup rows the batches staged."""
+    return read_staged(stage_url, [rel for r in results for rel in r.dedup], DEDUP_SCHEMA, columns, doc_ids)
 
 
 def build_version(store: Store, run_id: str, rules: str, inputs: InputPlan, state: pa.Table,

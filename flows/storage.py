@@ -238,3 +238,21 @@ def write_parquet(fs: fsspec.AbstractFileSystem, path: str, table: pa.Table) -> 
     fs.makedirs(posixpath.dirname(path), exist_ok=True)
     with fs.open(path, "wb") as fh:
         pq.write_table(table, fh, **PARQUET_OPTIONS)
+
+
+def read_staged(url: str, rels: list[str], schema: pa.Schema, columns: list[str] | None = None,
+                doc_ids: pa.Array | None = None) -> pa.Table:
+    """The Parquet files ``rels`` under ``url`` (a run's stage, local or on object storage) as one
+    table of ``schema`` (``columns`` of it), optionally only the rows whose ``doc_id`` is in ``doc_ids``."""
+    import pyarrow.compute as pc
+
+    fs, root = open_root(url)
+    tables = []
+    for rel in rels:
+        with fs.open(join(root, rel), "rb") as fh:
+            table = pq.read_table(fh, schema=schema, columns=columns)
+        if doc_ids is not None:
+            table = table.filter(pc.is_in(table.column("doc_id"), value_set=doc_ids))
+        tables.append(table)
+    empty = schema.empty_table() if columns is None else schema.empty_table().select(columns)
+    return pa.concat_tables(tables) if tables else empty

@@ -200,39 +200,54 @@ class FsStore:
         return path
 
 
-def compaction_run_id() -> str:
-    """A version name for a compaction: sorts like a run id (after the live version)."""
+def new_run_id(tag: str = "") -> str:
+    """A run's id: UTC time first, so that versions sort by when they were made
+    (``recover`` relies on it); ``tag`` marks ids that are not runs (``c``: a compaction)."""
     import uuid
     from datetime import UTC, datetime
 
-    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-c" + uuid.uuid4().hex[:5]
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + tag + uuid.uuid4().hex[:6 - len(tag)]
+
+
+def sorted_lookup(keys: pa.Array | pa.ChunkedArray):
+    """``find(values) -> (found, position)``: where each value sits in ``keys`` sorted.
+
+    The lookup is built once and each call is a binary search: ``pc.index_in`` or
+    ``pc.is_in`` would hash all of ``keys`` again for every one of the thousands of
+    row groups a first run merges. A null is looked up as "", which no doc_id is.
+    """
+    ids = np.sort(np.array(keys.to_pylist(), dtype=object).astype(np.bytes_)) if len(keys) else np.array([], "S1")
+
+    def find(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+        probe = np.array(pc.fill_null(values, "").to_pylist(), dtype=object).astype(np.bytes_)
+        pos = np.searchsorted(ids, probe) if len(ids) else np.zeros(len(probe), dtype=np.int64)
+        found = pos < len(ids)
+        found[found] = ids[pos[found]] == probe[found]
+        return found, pos
+
+    return find
 
 
 def links_setter(links: pa.Table | None, keep_others: bool = False):
-    """A function setting ``duplicate_of`` of a table's rows from ``links`` (doc_id, duplicate_of).
+    """A function setting ``duplicate_of`` of a table's rows from ``links`` (doc_id, duplicate_of),
+    by :func:`sorted_lookup` (built once, however many tables it is applied to).
 
     Rows whose doc_id is not in ``links`` get null, or keep their value with ``keep_others``.
-    Order-preserving, and the lookup is built once: a binary search over the sorted
-    doc_ids (``pc.index_in`` would hash the whole of ``links`` again for every one of
-    the thousands of row groups a first run merges).
+    Order-preserving: parts keep their row order.
     """
     if links is None:
         return None
     links = links.filter(pc.is_valid(links.column("duplicate_of"))) if not keep_others else links
     links = links.sort_by("doc_id")
-    ids = np.array(links.column("doc_id").to_pylist(), dtype=object).astype(np.bytes_) if links.num_rows \
-        else np.array([], dtype="S1")
+    find = sorted_lookup(links.column("doc_id"))
     targets = links.column("duplicate_of").combine_chunks()
 
     def apply(table: pa.Table) -> pa.Table:
         if "duplicate_of" not in table.column_names or not table.num_rows:
             return table
-        keys = np.array(pc.fill_null(table.column("doc_id"), "").to_pylist(), dtype=object).astype(np.bytes_)
-        pos = np.searchsorted(ids, keys) if len(ids) else np.zeros(len(keys), dtype=np.int64)
-        found = pos < len(ids)
-        found[found] = ids[pos[found]] == keys[found]
+        found, pos = find(table.column("doc_id"))
         idx = pa.array(np.where(found, pos, 0), mask=~found)
-        new = pc.take(targets, idx) if len(ids) else pa.nulls(table.num_rows, pa.string())
+        new = pc.take(targets, idx) if links.num_rows else pa.nulls(table.num_rows, pa.string())
         if keep_others:
             new = pc.if_else(pa.array(found), new, table.column("duplicate_of"))
         i = table.schema.get_field_index("duplicate_of")

@@ -50,9 +50,9 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from flows.faults import pause_point
+from flows.storage import read_staged
 from flows.store import (
     DEFAULT_RETAIN_SECONDS,
     STATE_SCHEMA,
@@ -239,16 +239,16 @@ class DeltaStore(FsStore):
         pause_point("before_swap")
         gone_articles = set(plan.drop_articles.to_pylist())
         gone_rejects = set(plan.drop_rejects.to_pylist())
-        new_articles = self._staged(stage, plan.staged_parts("articles"), ARTICLES_SCHEMA)
+        new_articles = read_staged(stage, plan.staged_parts("articles"), ARTICLES_SCHEMA)
         new_articles = _with_partitions(links_setter(plan.links)(new_articles))
-        new_rejects = self._staged(stage, plan.staged_parts("rejects"), REJECTS_SCHEMA)
+        new_rejects = read_staged(stage, plan.staged_parts("rejects"), REJECTS_SCHEMA)
         relink = dict(zip(plan.relink.column("doc_id").to_pylist(), plan.relink.column("duplicate_of").to_pylist(),
                           strict=True))
         self._merge("articles", "doc_id", new_articles, gone_articles, relink, plan.full_refresh,
                     partition_by=["year", "month"])
         self._merge("rejects", "source_path", new_rejects, gone_rejects, {}, plan.full_refresh)
         pause_point("mid_commit")
-        dedup = self._staged(stage, plan.staged_parts("_dedup"), DEDUP_SCHEMA)
+        dedup = read_staged(stage, plan.staged_parts("_dedup"), DEDUP_SCHEMA)
         old_dedup = self._table("_dedup")
         fresh = plan.full_refresh or old_dedup is None or "run_id" not in old_dedup.schema().to_arrow().names
         if dedup.num_rows or fresh:
@@ -274,14 +274,6 @@ class DeltaStore(FsStore):
             return "another run"
         rows = gate.to_pyarrow_table(columns=["run_id", "published_at"]).to_pylist()
         return max(rows, key=lambda r: r["published_at"])["run_id"] if rows else "another run"
-
-    def _staged(self, stage: str, parts: list[str], schema: pa.Schema) -> pa.Table:
-        fs, root = self.fs, stage if is_local(self.url) else self.fs._strip_protocol(stage)
-        tables = []
-        for part in parts:
-            with fs.open(posixpath.join(root, part), "rb") as fh:
-                tables.append(pq.read_table(fh, schema=schema))
-        return pa.concat_tables(tables) if tables else schema.empty_table()
 
     def _merge(self, name: str, key: str, rows: pa.Table, gone: set[str], relink: dict[str, str | None],
                full_refresh: bool, partition_by: list[str] | None = None) -> None:

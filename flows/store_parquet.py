@@ -58,12 +58,13 @@ from flows.store import (
     FsStore,
     OutputLocked,
     check_schema_version,
-    compaction_run_id,
     compose_state,
     empty_state,
     is_local,
     links_setter,
+    new_run_id,
     read_tables,
+    sorted_lookup,
     stamped,
 )
 from schemas import ARTICLES_SCHEMA, REJECTS_SCHEMA, articles_table, rejects_table
@@ -211,7 +212,7 @@ class ParquetStore(FsStore):
         """Merge every partition's small parts, the state log and the live dedup rows
         into few files, as a new version (no row changes: readers of the old version
         keep theirs), then remove versions replaced more than ``retain_seconds`` ago."""
-        run_id = compaction_run_id()
+        run_id = new_run_id("c")
         with self.lock(run_id):
             self.recover(retain_seconds)
             old = self.current_run()
@@ -357,13 +358,11 @@ class ParquetStore(FsStore):
         if len(files) <= MAX_DEDUP_PARTS and not force:
             return
         live = state.filter(pc.equal(state.column("kind"), "article"))
-        pairs = pc.binary_join_element_wise(live.column("doc_id"), live.column("run_id"), "|")
-        keep = links_setter(pa.table({"doc_id": pairs, "duplicate_of": pairs}))
+        find = sorted_lookup(pc.binary_join_element_wise(live.column("doc_id"), live.column("run_id"), "|"))
 
         def live_only(table: pa.Table) -> pa.Table:
-            probe = pa.table({"doc_id": pc.binary_join_element_wise(table.column("doc_id"), table.column("run_id"), "|"),
-                              "duplicate_of": pa.nulls(table.num_rows, pa.string())})
-            return table.filter(pc.is_valid(keep(probe).column("duplicate_of")))
+            found, _ = find(pc.binary_join_element_wise(table.column("doc_id"), table.column("run_id"), "|"))
+            return table.filter(pa.array(found))
 
         self._merge_into(files, posixpath.join(stage, DEDUP_DIR), f"part-{run_id}-d", DEDUP_SCHEMA, live_only)
 
