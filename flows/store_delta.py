@@ -50,6 +50,7 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as ds
 
 from flows.faults import pause_point
 from flows.storage import read_staged
@@ -66,7 +67,7 @@ from flows.store import (
 )
 from schemas.articles import ARTICLES_SCHEMA
 from schemas.internal import DEDUP_SCHEMA
-from schemas.read import delta_storage_options
+from schemas.read import delta_dataset, delta_storage_options
 from schemas.rejects import REJECTS_SCHEMA
 from schemas.version import SCHEMA_VERSION
 
@@ -119,6 +120,10 @@ class DeltaStore(FsStore):
         if not DeltaTable.is_deltatable(uri, storage_options=self.options):
             return None
         return DeltaTable(uri, version=version, storage_options=self.options)
+
+    def _dataset(self, table) -> ds.Dataset:
+        """``table`` as Arrow through pyarrow's filesystem (see ``schemas.read.delta_filesystem``)."""
+        return delta_dataset(table, table.table_uri, self.options)
 
     # -- the writer guard --------------------------------------------------
     @contextlib.contextmanager
@@ -191,7 +196,7 @@ class DeltaStore(FsStore):
             return empty_state()
         written = (table.history(1) or [{}])[0].get(VERSION_META) or SCHEMA_VERSION
         check_schema_version(str(written), self.url)
-        return conform_state(table.to_pyarrow_table())
+        return conform_state(self._dataset(table).to_table())
 
     def read_dedup(self, columns: list[str], doc_ids: pa.Array | None = None) -> pa.Table:
         """Stored dedup rows (live or superseded: the caller joins them with the state).
@@ -200,7 +205,7 @@ class DeltaStore(FsStore):
         empty = DEDUP_SCHEMA.empty_table().select(columns)
         if table is None:
             return empty
-        dataset = table.to_pyarrow_dataset()
+        dataset = self._dataset(table)
         if not set(columns) <= set(dataset.schema.names):
             return empty
         flt = pc.field("doc_id").isin(doc_ids) if doc_ids is not None else None
@@ -272,7 +277,7 @@ class DeltaStore(FsStore):
         gate = self._table(GATE)
         if gate is None:
             return "another run"
-        rows = gate.to_pyarrow_table(columns=["run_id", "published_at"]).to_pylist()
+        rows = self._dataset(gate).to_table(columns=["run_id", "published_at"]).to_pylist()
         return max(rows, key=lambda r: r["published_at"])["run_id"] if rows else "another run"
 
     def _merge(self, name: str, key: str, rows: pa.Table, gone: set[str], relink: dict[str, str | None],
