@@ -22,7 +22,7 @@ import pyarrow as pa
 from fsspec.implementations.local import LocalFileSystem
 
 from flows.faults import crash_on, pause_point
-from flows.storage import InputRejected, open_root, read_local, write_parquet
+from flows.storage import STAGED_SUFFIX, InputRejected, open_root, read_local, write_parquet, write_staged
 from flows.storage import join as join_path
 from schemas import UNDATED_PARTITION, articles_table, partition_of, rejects_table
 from schemas.internal import DEDUP_SCHEMA, OUTCOME_SCHEMA
@@ -153,19 +153,21 @@ def crash_result(staging_url: str, run_id: str, batch_no: int, rel: str, detail:
 
 def _stage(result: BatchResult, records: list[Record], rejects: list[Reject], out_fs, out_root: str, name: str,
            run_id: str, rules: str | None) -> None:
-    """Write the batch's articles (one part per month) and rejects; note them in ``result``."""
+    """Write the batch's articles (one part per month) and rejects as staged IPC parts
+    (:func:`flows.storage.write_staged`); note them in ``result``."""
     result.articles, result.rejects = len(records), len(rejects)
+    staged = name.removesuffix(".parquet") + STAGED_SUFFIX
     by_partition: dict[tuple[str, str], list[Record]] = {}
     for r in records:
         by_partition.setdefault(partition_of(r), []).append(r)
     for (year, month), recs in sorted(by_partition.items()):
         result.months["undated" if year == UNDATED_PARTITION else f"{year}-{month}"] += len(recs)
-        part = join_path("articles", f"year={year}", f"month={month}", name)
-        write_parquet(out_fs, join_path(out_root, part), articles_table(recs, run_id, rules))
+        part = join_path("articles", f"year={year}", f"month={month}", staged)
+        write_staged(out_fs, join_path(out_root, part), articles_table(recs, run_id, rules))
         result.parts.append(part)
     if rejects:
-        part = join_path("rejects", name)
-        write_parquet(out_fs, join_path(out_root, part), rejects_table(rejects, run_id, rules))
+        part = join_path("rejects", staged)
+        write_staged(out_fs, join_path(out_root, part), rejects_table(rejects, run_id, rules))
         result.parts.append(part)
 
 

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from fsspec.implementations.local import LocalFileSystem
 
-from flows.storage import PARQUET_OPTIONS
+from flows.storage import PARQUET_OPTIONS, iter_part
 
 DEFAULT_TARGET_BYTES = 128 * 2**20
 # Arrow bytes buffered before they are written as one row group: big enough for
@@ -68,19 +68,17 @@ def merge_parquet(srcs: Sequence[str], dst_dir: str, name: Callable[[int], str],
     buffered = 0
     try:
         for src in srcs:
-            with out.fs.open(src, "rb") as fh:
-                pf = pq.ParquetFile(fh)
-                for i in range(pf.num_row_groups):
-                    table = conform(pf.read_row_group(i), schema)
-                    if transform is not None:
-                        table = conform(transform(table), schema)
-                    if table.num_rows == 0:
-                        continue
-                    buffer.append(table)
-                    buffered += table.nbytes
-                    if buffered >= out.room(cap):
-                        out.write(pa.concat_tables(buffer), cap)
-                        buffer, buffered = [], 0
+            for piece in iter_part(out.fs, src):
+                table = conform(piece, schema)
+                if transform is not None:
+                    table = conform(transform(table), schema)
+                if table.num_rows == 0:
+                    continue
+                buffer.append(table)
+                buffered += table.nbytes
+                if buffered >= out.room(cap):
+                    out.write(pa.concat_tables(buffer), cap)
+                    buffer, buffered = [], 0
         if buffer:
             out.write(pa.concat_tables(buffer), cap)
         return out.commit()

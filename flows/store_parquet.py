@@ -49,7 +49,7 @@ import pyarrow.parquet as pq
 
 from flows.faults import pause_point
 from flows.parts import merge_parquet, plan_merges
-from flows.storage import write_parquet
+from flows.storage import STAGED_SUFFIX, write_parquet
 from flows.store import (
     DATASETS,
     DEFAULT_RETAIN_SECONDS,
@@ -414,7 +414,7 @@ class ParquetStore(FsStore):
             for dirpath, _dirs, files in os.walk(posixpath.join(stage, name)):
                 for f in files:
                     rel = posixpath.relpath(posixpath.join(dirpath, f), stage)
-                    if rel.endswith(".parquet") and rel not in keep:
+                    if rel.endswith((".parquet", STAGED_SUFFIX)) and rel not in keep:
                         os.unlink(posixpath.join(stage, rel))
                         removed.append(rel)
         return removed
