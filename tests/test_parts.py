@@ -16,7 +16,7 @@ import pytest
 from fsspec.implementations.local import LocalFileSystem
 
 from flows.parts import SMALL_SHARE, merge_parquet, plan_merges
-from flows.storage import write_parquet
+from flows.storage import STAGED_SUFFIX, iter_part, read_staged, write_parquet, write_staged
 from schemas import articles_table, rejects_table
 from schemas.articles import ARTICLES_SCHEMA
 from schemas.rejects import REJECTS_SCHEMA
@@ -289,3 +289,72 @@ def test_plan_a_lone_small_file_is_no_merge() -> None:
     files = [("a", 100 * MiB), ("b", 90 * MiB), ("c", 3 * MiB)]
     assert plan_merges(files, max_files=2, target_bytes=T) == []  # one small file: merging it alone gains nothing
     assert SMALL_SHARE * T == 64 * MiB
+
+
+def _staged(records: list[Record], fs, root: str, sizes: list[int]) -> list[str]:
+    """``records`` as staged IPC parts of ``sizes`` rows (as a batch writes them)."""
+    paths, start = [], 0
+    for i, n in enumerate(sizes):
+        paths.append(f"{root}/articles/year=2020/month=1/part-r-{i:05d}{STAGED_SUFFIX}")
+        write_staged(fs, paths[-1], articles_table(records[start:start + n], f"run-{i}"))
+        start += n
+    return paths
+
+
+def test_staged_ipc_parts_merge_into_the_same_parquet(cleaned, tmp_path: Path) -> None:
+    """A batch stages Arrow IPC parts; merged, they give the very file Parquet parts give."""
+    records, _ = cleaned
+    fs = LocalFileSystem()
+    ipc = _staged(records, fs, str(tmp_path / "ipc"), [1, 17, 40, 3, 60])
+    assert pa.ipc.open_file(ipc[1]).schema.equals(ARTICLES_SCHEMA, check_metadata=True)
+    assert [t.num_rows for t in iter_part(fs, ipc[2])] == [40]
+    assert [t.column_names for t in iter_part(fs, ipc[2], ["doc_id", "title"])] == [["doc_id", "title"]]
+    parquet = _parts(records[:121], tmp_path, [1, 17, 40, 3, 60])
+    a = merge_parquet(ipc, str(tmp_path / "from-ipc"), _name, schema=ARTICLES_SCHEMA)
+    b = merge_parquet(parquet, str(tmp_path / "from-parquet"), _name, schema=ARTICLES_SCHEMA)
+    assert len(a) == len(b) == 1
+    merged = pq.read_table(a[0])
+    assert merged.drop_columns(["run_id"]).equals(pq.read_table(b[0]).drop_columns(["run_id"]))
+    assert merged.column("doc_id").to_pylist() == [r.doc_id for r in records[:121]]
+    assert pq.read_schema(a[0]).metadata[METADATA_KEY] == SCHEMA_VERSION.encode()
+    assert pq.ParquetFile(a[0]).metadata.row_group(0).column(0).compression == "ZSTD"
+
+
+def test_staged_parts_on_a_remote_filesystem_are_lz4_and_read_back(cleaned) -> None:
+    """On a stage that is not a local disk (object storage, here fsspec's memory filesystem)
+    the parts are LZ4-compressed; read_staged selects columns and rows from them."""
+    records, _ = cleaned
+    fs = fsspec.filesystem("memory")
+    try:
+        parts = _staged(records, fs, "/staged-test", [30, 30])
+        rels = [p.removeprefix("/staged-test/") for p in parts]
+        raw = fs.cat_file(parts[0])
+        assert pa.ipc.open_file(pa.BufferReader(raw)).read_all().num_rows == 30
+        assert b"LZ4" not in raw[:8] and len(raw) < sum(len(r.text.encode()) for r in records[:30])  # compressed
+        table = read_staged("memory:///staged-test", rels, ARTICLES_SCHEMA, ["doc_id", "title"],
+                            pa.array([records[3].doc_id, records[40].doc_id]))
+        assert table.column_names == ["doc_id", "title"]
+        assert sorted(table.column("doc_id").to_pylist()) == sorted([records[3].doc_id, records[40].doc_id])
+        whole = read_staged("memory:///staged-test", rels, ARTICLES_SCHEMA)
+        assert whole.schema.equals(ARTICLES_SCHEMA) and whole.num_rows == 60
+    finally:
+        fs.rm("/staged-test", recursive=True)
+
+
+def test_a_batch_stages_ipc_parts_and_a_run_leaves_only_parquet(tmp_path: Path) -> None:
+    from flows.batch import run_batch
+    from tests.runs import run_once
+
+    src = tmp_path / "in"
+    for path in sorted(p for p in DEV.rglob("*") if p.is_file())[:60]:
+        target = src / path.relative_to(DEV)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(path.read_bytes())
+    rels = sorted(p.relative_to(src).as_posix() for p in src.rglob("*") if p.is_file())
+    result = run_batch(str(src), str(tmp_path / "stage"), "r", 0, rels)
+    assert result.parts and all(p.endswith(STAGED_SUFFIX) for p in result.parts)
+    assert all(p.endswith(".parquet") for p in result.outcomes + result.dedup)
+    run_once(src, tmp_path / "out", "r1")
+    left = [p for p in (tmp_path / "out").rglob("*") if p.is_file() and p.suffix not in (".parquet", ".json", ".png")]
+    assert not [p for p in left if p.name.endswith(STAGED_SUFFIX)], left
+    assert list((tmp_path / "out" / "articles").rglob("*.parquet"))
