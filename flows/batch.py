@@ -184,7 +184,10 @@ def _stage_bookkeeping(result: BatchResult, records: list[Record], fingerprints:
         + [s for _, s in unchanged],
     }
     path = join_path("_outcomes", name)
-    write_parquet(out_fs, join_path(out_root, path), pa.Table.from_pydict(outcomes, schema=OUTCOME_SCHEMA))
+    # sorted by path, as the batch's paths are: the flow then puts the outcomes of all
+    # batches beside the plan as they are, without sorting a million rows (incremental.py)
+    table = pa.Table.from_pydict(outcomes, schema=OUTCOME_SCHEMA).sort_by("source_path")
+    write_parquet(out_fs, join_path(out_root, path), table)
     result.outcomes.append(path)
     if records:
         path = join_path("_dedup", name)

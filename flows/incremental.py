@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 from flows.batch import BatchResult
 from flows.linking import KEY_READ, LINKS_SCHEMA, SIG_COLUMNS, compute_links
-from flows.plan import OLD, InputPlan
+from flows.plan import OLD, InputPlan, sorted_paths
 from flows.storage import read_staged
 from flows.store import STATE_SCHEMA, TOMBSTONE, Store, compose_state, decoded, empty_state, links_setter
 from schemas.internal import DEDUP_SCHEMA, OUTCOME_SCHEMA
@@ -152,9 +152,11 @@ def _apply(state: pa.Table, delta: pa.Table) -> pa.Table:
 
 
 def _with_outcomes(run_id: str, todo: pa.Table, outcomes: pa.Table) -> pa.Table:
-    """The files read, each with its outcome. Both are sorted by path, so the
-    columns are put side by side; a file without exactly one outcome is an error."""
-    outcomes = outcomes.sort_by("source_path")
+    """The files read, each with its outcome. Both are sorted by path (the outcomes
+    already are when the batches came back in order), so the columns are put side by
+    side; a file without exactly one outcome is an error."""
+    if not sorted_paths(outcomes.column("source_path")):
+        outcomes = outcomes.sort_by("source_path")
     paths = todo.column("source_path")
     if outcomes.num_rows == todo.num_rows and pc.all(pc.equal(paths, outcomes.column("source_path"))).as_py() in (
             True, None):

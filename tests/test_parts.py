@@ -354,6 +354,8 @@ def test_a_batch_stages_ipc_parts_and_a_run_leaves_only_parquet(tmp_path: Path) 
     result = run_batch(str(src), str(tmp_path / "stage"), "r", 0, rels)
     assert result.parts and all(p.endswith(STAGED_SUFFIX) for p in result.parts)
     assert all(p.endswith(".parquet") for p in result.outcomes + result.dedup)
+    outcomes = pq.read_table(tmp_path / "stage" / result.outcomes[0]).column("source_path").to_pylist()
+    assert outcomes == rels  # every file, in the batch's (path) order: the flow need not sort them
     run_once(src, tmp_path / "out", "r1")
     left = [p for p in (tmp_path / "out").rglob("*") if p.is_file() and p.suffix not in (".parquet", ".json", ".png")]
     assert not [p for p in left if p.name.endswith(STAGED_SUFFIX)], left
