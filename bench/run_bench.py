@@ -99,7 +99,8 @@ class TreeMonitor(threading.Thread):
             cmd = " ".join(p.cmdline())
         except (psutil.Error, OSError):
             return "other child"
-        if "server" in cmd and ("prefect" in cmd or "uvicorn" in cmd):
+        # news-etl's temporary server: uvicorn serving flows.prefect_app (Prefect's app)
+        if "uvicorn" in cmd or ("server" in cmd and "prefect" in cmd):
             return "prefect server"
         if "multiprocessing" in cmd or "python" in cmd or "news-etl" in cmd:
             return "worker processes"
