@@ -104,3 +104,23 @@ def test_chinese_text_is_never_taken_for_korean(chars: list[str], encoding: str)
     text = "，".join("".join(chars[i:i + 7]) for i in range(0, len(chars), 7))
     d = decode(text.encode(encoding))
     assert d.encoding == "gb18030" and d.text == text
+
+
+def test_the_statistical_guess_is_charset_normalizers_whatever_else_is_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """bs4 asks cchardet or chardet before charset-normalizer when they are installed; the
+    decoder names charset-normalizer's guess, so a detector that says KOI8-R for Windows-1251
+    bytes (what bs4 would then use: mojibake) changes nothing."""
+    import bs4.dammit
+
+    text = "Москва — столица России, крупнейший город страны. " * 6
+    raw = text.encode("cp1251")
+    assert decode(raw).encoding == "windows-1251"
+
+    class OtherDetector:
+        @staticmethod
+        def detect(_: bytes) -> dict:
+            return {"encoding": "koi8-r"}
+
+    monkeypatch.setattr(bs4.dammit, "chardet_module", OtherDetector)
+    decoded = decode(raw)
+    assert (decoded.encoding, decoded.text.strip()) == ("windows-1251", text.strip())

@@ -6,8 +6,8 @@ strict UTF-8 (almost every file), UTF-8 with stray Windows-1252 bytes
 then the two Chinese legacy encodings judged by how common the characters
 they give are (GB18030 or Big5: statistical
 detectors guess Shift-JIS or Windows-1252 for a short GBK post), and only then
-statistical detection (``UnicodeDammit``, backed by charset-normalizer) for the
-rest.
+statistical detection (charset-normalizer's guess, tried by ``UnicodeDammit``)
+for the rest.
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import codecs
 import re
 from dataclasses import dataclass
 
+import charset_normalizer
 from bs4 import UnicodeDammit
 
 # Leading bytes of binary formats that scrapers leave beside the pages.
@@ -333,7 +334,11 @@ def decode(raw: bytes) -> Decoded:
     if _stray_windows_1252(body):
         fixed = UnicodeDammit.detwingle(body)
         return _finish(fixed.decode("utf-8", errors=_CP1252_FALLBACK), "utf-8+windows-1252")
-    dammit = UnicodeDammit(body, is_html=False)
+    # charset-normalizer's guess goes first, named: bs4 would ask whichever detector is
+    # installed (cchardet or chardet before charset-normalizer), so the result would
+    # depend on the machine. UnicodeDammit still falls back if the guess does not decode.
+    guess = charset_normalizer.detect(body)["encoding"]
+    dammit = UnicodeDammit(body, known_definite_encodings=[guess] if guess else [], is_html=False)
     encoding = dammit.original_encoding
     if not encoding or dammit.unicode_markup is None:
         raise DecodeError("undecodable", "no encoding decodes the bytes")
