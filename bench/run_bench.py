@@ -99,7 +99,7 @@ class TreeMonitor(threading.Thread):
             cmd = " ".join(p.cmdline())
         except (psutil.Error, OSError):
             return "other child"
-        # news-etl's temporary server: uvicorn serving flows.prefect_app (Prefect's app)
+        # Prefect's server, started by news-etl (uvicorn) or by the user (prefect server start)
         if "uvicorn" in cmd or ("server" in cmd and "prefect" in cmd):
             return "prefect server"
         if "multiprocessing" in cmd or "python" in cmd or "news-etl" in cmd:

@@ -5,11 +5,11 @@ the API: after the CLI has spent ~3 s importing Prefect, and then the CLI waits
 another ~3-4 s for the server to import its own stack. Both are CPU-bound and
 independent, so ``news-etl run`` spawns the same server (the command and
 environment of ``prefect.server.api.server.SubprocessASGIServer``) before
-importing Prefect at all, and the two start-ups overlap on two cores. Two
-things differ, both to keep an idle server from taking CPU from the workers
-(1.27 CPU-s in 20 s idle before, 0.65 after): Prefect's app comes through
-``flows.prefect_app`` (its background queue polled every 5 s, not 250 ms), and
-automations (triggers) are off unless the environment turns them on.
+importing Prefect at all, and the two start-ups overlap on two cores. One
+thing differs: automations (triggers) are off unless the environment turns
+them on. Their periodic evaluation was a third of what an idle server burnt,
+CPU the workers then lacked (1.27 CPU-s per 20 s idle with them, 0.81-0.88
+without).
 
 The server is only used when Prefect itself would start one: when settings
 (environment, profile, ``prefect.toml``) name an API URL, or temporary servers
@@ -101,11 +101,11 @@ class TemporaryServer:
         env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
                "PREFECT__SERVER_FINAL": "1"}
         # Automations (triggers) have nothing to act on in a server that lives for one run;
-        # their periodic evaluation was half of what the idle server burnt (flows/prefect_app.py).
+        # their periodic evaluation was a third of what the idle server burnt (see above).
         env.setdefault("PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED", "false")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "--app-dir", _prefect_dir(), "--factory",
-             "flows.prefect_app:create_app", "--host", "127.0.0.1", "--port", str(self.port),
+             "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(self.port),
              "--log-level", "error", "--lifespan", "on"],
             env=env, stdin=subprocess.DEVNULL, stdout=self._log_fd, stderr=subprocess.STDOUT,
             preexec_fn=_die_with_parent_hook(),
