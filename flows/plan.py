@@ -101,8 +101,7 @@ def sorted_paths(paths: pa.ChunkedArray) -> bool:
     """Whether ``paths`` ascend (one vectorised comparison; a copy of a million paths saved)."""
     if len(paths) < 2:
         return True
-    flat = paths.combine_chunks() if paths.num_chunks != 1 else paths.chunk(0)
-    return bool(pc.all(pc.less_equal(flat.slice(0, len(flat) - 1), flat.slice(1))).as_py() is not False)
+    return pc.all(pc.less_equal(paths.slice(0, len(paths) - 1), paths.slice(1))).as_py()
 
 
 def _mask(arr) -> np.ndarray:

@@ -285,18 +285,11 @@ def read_staged(url: str, rels: list[str], schema: pa.Schema, columns: list[str]
     from flows.parts import conform
 
     fs, root = open_root(url)
+    want = schema if columns is None else pa.schema([schema.field(c) for c in columns], schema.metadata)
     tables = []
-    want = schema if columns is None else pa.schema([schema.field(c) for c in columns])
     for rel in rels:
-        path = join(root, rel)
-        if path.endswith(STAGED_SUFFIX):
-            pieces = [conform(t, want) for t in iter_part(fs, path, columns)]
-            table = pa.concat_tables(pieces) if pieces else want.empty_table()
-        else:
-            with fs.open(path, "rb") as fh:
-                table = pq.read_table(fh, schema=schema, columns=columns)
-        if doc_ids is not None:
-            table = table.filter(pc.is_in(table.column("doc_id"), value_set=doc_ids))
-        tables.append(table)
-    empty = schema.empty_table() if columns is None else schema.empty_table().select(columns)
-    return pa.concat_tables(tables) if tables else empty
+        for piece in iter_part(fs, join(root, rel), columns):
+            piece = conform(piece, want)
+            tables.append(piece if doc_ids is None else piece.filter(pc.is_in(piece.column("doc_id"),
+                                                                                 value_set=doc_ids)))
+    return pa.concat_tables(tables) if tables else want.empty_table()

@@ -123,7 +123,7 @@ class DeltaStore(FsStore):
 
     def _dataset(self, table) -> ds.Dataset:
         """``table`` as Arrow through pyarrow's filesystem (see ``schemas.read.delta_filesystem``)."""
-        return delta_dataset(table, table.table_uri, self.options)
+        return delta_dataset(table, self.options)
 
     # -- the writer guard --------------------------------------------------
     @contextlib.contextmanager

@@ -71,10 +71,12 @@ def delta_filesystem(uri: str, options: dict[str, str] | None = None) -> pafs.Fi
     return pafs.SubTreeFileSystem(os.path.abspath(uri.removeprefix("file://")), pafs.LocalFileSystem())
 
 
-def delta_dataset(table, uri: str, options: dict[str, str] | None = None) -> ds.Dataset:
-    """``table`` (a deltalake ``DeltaTable`` at ``uri``) as a pyarrow dataset read through
-    ``delta_filesystem``: the one way this package turns a Delta table into Arrow."""
-    return table.to_pyarrow_dataset(filesystem=delta_filesystem(uri, options))
+def delta_dataset(table, options: dict[str, str] | None = None) -> ds.Dataset:
+    """``table`` (a deltalake ``DeltaTable``) as a pyarrow dataset read through
+    ``delta_filesystem``: the one way this package turns a Delta table into Arrow.
+    ``options`` default to :func:`delta_storage_options` of the table's URI."""
+    uri = table.table_uri
+    return table.to_pyarrow_dataset(filesystem=delta_filesystem(uri, options or delta_storage_options(uri)))
 
 
 def delta_table(output: str, name: str):
@@ -86,25 +88,20 @@ def delta_table(output: str, name: str):
     return DeltaTable(uri, storage_options=options) if DeltaTable.is_deltatable(uri, storage_options=options) else None
 
 
-def _delta_dataset(output: str, name: str) -> ds.Dataset | None:
-    table = delta_table(output, name)
-    return None if table is None else delta_dataset(table, table.table_uri, delta_storage_options(table.table_uri))
-
-
 def articles_dataset(output: str) -> ds.Dataset:
     """The ``articles`` dataset under an output root, with year/month columns."""
-    dataset = _delta_dataset(output, "articles")
-    if dataset is not None:
-        return dataset
+    table = delta_table(output, "articles")
+    if table is not None:
+        return delta_dataset(table)
     fs, root = fsspec.core.url_to_fs(str(output))
     return ds.dataset(posixpath.join(root.rstrip("/"), "articles"), format="parquet", partitioning=PARTITIONING,
                       schema=pa.unify_schemas([ARTICLES_SCHEMA, PARTITIONING.schema]), filesystem=fs)
 
 
 def rejects_dataset(output: str) -> ds.Dataset:
-    dataset = _delta_dataset(output, "rejects")
-    if dataset is not None:
-        return dataset
+    table = delta_table(output, "rejects")
+    if table is not None:
+        return delta_dataset(table)
     fs, root = fsspec.core.url_to_fs(str(output))
     return ds.dataset(posixpath.join(root.rstrip("/"), "rejects"), format="parquet", schema=REJECTS_SCHEMA,
                       filesystem=fs)

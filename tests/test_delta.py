@@ -151,13 +151,13 @@ def test_s3_writer_killed_mid_commit(prefect_server, s3, corpus: Path, tmp_path:
 READERS = {
     "polars": "import polars as pl\nn = pl.scan_delta(uri, storage_options=opts).select(pl.len()).collect().item()",
     "duckdb": "import duckdb\nfrom deltalake import DeltaTable\nfrom schemas.read import delta_dataset\n"
-              "arrow = delta_dataset(DeltaTable(uri, storage_options=opts), uri, opts)\n"
+              "arrow = delta_dataset(DeltaTable(uri, storage_options=opts), opts)\n"
               "n = duckdb.sql('SELECT count(DISTINCT doc_id) FROM arrow').fetchall()[0][0]",
     "pandas": "from deltalake import DeltaTable\nfrom schemas.read import delta_filesystem\n"
               "n = len(DeltaTable(uri, storage_options=opts).to_pandas("
               "columns=['doc_id', 'title'], filesystem=delta_filesystem(uri, opts)))",
     "all three in one process": "import duckdb, polars as pl\nfrom deltalake import DeltaTable\n"
-              "from schemas.read import delta_dataset\narrow = delta_dataset(DeltaTable(uri, storage_options=opts), uri, opts)\n"
+              "from schemas.read import delta_dataset\narrow = delta_dataset(DeltaTable(uri, storage_options=opts), opts)\n"
               "n = duckdb.sql('SELECT count(DISTINCT doc_id) FROM arrow').fetchall()[0][0]\n"
               "assert n == pl.scan_delta(uri, storage_options=opts).select(pl.len()).collect().item()\n"
               "assert n == len(arrow.to_table(columns=['doc_id']).to_pandas())",
