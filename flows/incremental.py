@@ -21,9 +21,9 @@ import pyarrow.compute as pc
 
 from flows.batch import BatchResult
 from flows.linking import KEY_READ, LINKS_SCHEMA, SIG_COLUMNS, compute_links
-from flows.plan import OLD, InputPlan, sorted_paths
+from flows.plan import OLD, InputPlan
 from flows.storage import read_staged
-from flows.store import STATE_SCHEMA, TOMBSTONE, Store, compose_state, decoded, empty_state, links_setter
+from flows.store import STATE_SCHEMA, TOMBSTONE, Store, compose_state, decoded, empty_state, links_setter, sorted_paths
 from schemas.internal import DEDUP_SCHEMA, OUTCOME_SCHEMA
 
 

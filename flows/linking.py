@@ -44,16 +44,18 @@ def compute_links(live: pa.Table, keys: pa.Table, signatures) -> pa.Table:
     """
     if not live.num_rows:
         return LINKS_SCHEMA.empty_table()
-    rows = live.select(["doc_id", "run_id", "first_seen"]).join(
-        keys, keys=["doc_id", "run_id"], join_type="left outer")
+    at = _key_rows(live, keys)
+    rows = live.select(["doc_id", "run_id", "first_seen"])
+    rows = rows.append_column("published_at", pc.take(keys.column("published_at"), at))
     far = pa.scalar(dt.datetime.max.replace(tzinfo=dt.UTC), rows.schema.field("published_at").type)
     when = pc.fill_null(rows.column("published_at"), far)  # undated: last
     # the canonical order, as positions: the wide rows are never copied in that order
     order = pc.sort_indices(pa.table({"f": rows.column("first_seen"), "w": when, "d": rows.column("doc_id")}),
                             sort_keys=[("f", "ascending"), ("w", "ascending"), ("d", "ascending")])
+    del when
     pos = order.to_numpy()
     n = rows.num_rows
-    text = _keys(rows, TEXT_KEY)[pos]
+    text = _keys(keys, TEXT_KEY, at)[pos]
     head_of = np.arange(n)
     nz = np.flatnonzero(text != 0)
     if len(nz):
@@ -61,11 +63,11 @@ def compute_links(live: pa.Table, keys: pa.Table, signatures) -> pa.Table:
         head_of[nz] = nz[first[inverse]]
     del text, nz
     heads = np.flatnonzero(head_of == np.arange(n))
-    current = pc.fill_null(pc.equal(rows.column("scheme"), SCHEME), False).to_numpy(zero_copy_only=False)
-    bands = np.stack([_keys(rows, c)[pos[heads]] for c in BAND_KEYS], axis=1)
+    current = pc.fill_null(pc.equal(pc.take(keys.column("scheme"), at), SCHEME), False).to_numpy(zero_copy_only=False)
+    bands = np.stack([_keys(keys, c, at)[pos[heads]] for c in BAND_KEYS], axis=1)
     bands[~current[pos[heads]]] = 0  # signatures of another scheme are not comparable
     involved = heads[shared_rows(bands)]
-    del bands
+    del bands, current
     canonical = np.arange(n)  # each row's canonical, by position in the order; its own when canonical
     if len(involved):
         canonical[involved] = _link_heads(rows.take(pa.array(pos[involved])), involved, signatures)
@@ -76,8 +78,19 @@ def compute_links(live: pa.Table, keys: pa.Table, signatures) -> pa.Table:
     return pa.table({"doc_id": doc_ids, "duplicate_of": links}, schema=LINKS_SCHEMA)
 
 
-def _keys(rows: pa.Table, name: str) -> np.ndarray:
-    return pc.fill_null(rows.column(name), 0).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+def _key_rows(live: pa.Table, keys: pa.Table) -> pa.Array:
+    """Per live record, the position of its dedup row in ``keys`` (same doc_id and run_id;
+    null: none). One hash lookup of a key string per row: an Arrow hash join of the
+    two tables held several times their size for a moment (~830 bytes a record)."""
+    def ident(t: pa.Table) -> pa.ChunkedArray:
+        return pc.binary_join_element_wise(t.column("doc_id"), t.column("run_id"), "|")
+
+    return pc.index_in(ident(live), value_set=ident(keys).combine_chunks())
+
+
+def _keys(keys: pa.Table, name: str, at: pa.Array) -> np.ndarray:
+    """Column ``name`` of the key rows at positions ``at`` as int64, 0 where there is none."""
+    return pc.fill_null(pc.take(keys.column(name), at), 0).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
 
 
 def _link_heads(sub: pa.Table, involved: np.ndarray, signatures) -> np.ndarray:

@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from flows.store import STATE_SCHEMA, decoded, empty_state
+from flows.store import STATE_SCHEMA, decoded, empty_state, sorted_paths
 
 # State columns carried into the plan, renamed with this prefix (the join needs distinct names).
 OLD = "old_"
@@ -95,13 +95,6 @@ def _side_by_side(listing: pa.Table, old: pa.Table, column) -> pa.Table:
         if f.name != "source_path":
             listing = listing.append_column(f, column(f))
     return listing
-
-
-def sorted_paths(paths: pa.ChunkedArray) -> bool:
-    """Whether ``paths`` ascend (one vectorised comparison; a copy of a million paths saved)."""
-    if len(paths) < 2:
-        return True
-    return pc.all(pc.less_equal(paths.slice(0, len(paths) - 1), paths.slice(1))).as_py()
 
 
 def _mask(arr) -> np.ndarray:

@@ -209,6 +209,13 @@ def new_run_id(tag: str = "") -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + tag + uuid.uuid4().hex[:6 - len(tag)]
 
 
+def sorted_paths(paths: pa.ChunkedArray) -> bool:
+    """Whether ``paths`` ascend (one vectorised comparison; a copy of a million paths saved)."""
+    if len(paths) < 2:
+        return True
+    return pc.all(pc.less_equal(paths.slice(0, len(paths) - 1), paths.slice(1))).as_py()
+
+
 def sorted_lookup(keys: pa.Array | pa.ChunkedArray):
     """``find(values) -> (found, position)``: where each value sits in ``keys`` sorted.
 
@@ -216,16 +223,46 @@ def sorted_lookup(keys: pa.Array | pa.ChunkedArray):
     ``pc.is_in`` would hash all of ``keys`` again for every one of the thousands of
     row groups a first run merges. A null is looked up as "", which no doc_id is.
     """
-    ids = np.sort(np.array(keys.to_pylist(), dtype=object).astype(np.bytes_)) if len(keys) else np.array([], "S1")
+    ids = np.sort(fixed_width(keys)) if len(keys) else np.array([], "S1")
 
     def find(values: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
-        probe = np.array(pc.fill_null(values, "").to_pylist(), dtype=object).astype(np.bytes_)
+        probe = fixed_width(values)
         pos = np.searchsorted(ids, probe) if len(ids) else np.zeros(len(probe), dtype=np.int64)
         found = pos < len(ids)
         found[found] = ids[pos[found]] == probe[found]
         return found, pos
 
     return find
+
+
+_WIDTH_BLOCK = 1 << 16  # strings copied per step: bounds the index temporaries (16 bytes per byte copied)
+
+
+def fixed_width(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Strings as one NUL-padded numpy ``S<width>`` array (null as ""), copied from
+    Arrow's buffers: no Python object per value (a million doc_ids through
+    ``to_pylist`` cost ~100 MB of objects for a moment, and memory the process kept)."""
+    arr = pc.fill_null(values, "")
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    wide = pa.types.is_large_string(arr.type) or pa.types.is_large_binary(arr.type)
+    n = len(arr)
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64 if wide else np.int32, count=n + 1, offset=arr.offset
+                            * (8 if wide else 4)) if n else np.zeros(1, np.int32)
+    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8) if n and arr.buffers()[2] is not None else \
+        np.zeros(0, np.uint8)
+    lengths = np.diff(offsets)
+    width = max(1, int(lengths.max()) if n else 1)
+    if n and (lengths == width).all():  # doc_ids: every value as long as the next
+        out = data[offsets[0]:offsets[-1]].reshape(n, width)
+    else:
+        out = np.zeros((n, width), dtype=np.uint8)
+        for start in range(0, n, _WIDTH_BLOCK):
+            lens = lengths[start:start + _WIDTH_BLOCK]
+            first, total = int(offsets[start]), int(lens.sum())
+            ends = np.cumsum(lens)
+            flat = np.repeat(np.arange(len(lens)) * width - (ends - lens), lens) + np.arange(total)
+            out[start:start + len(lens)].reshape(-1)[flat] = data[first:first + total]
+    return out.view(f"S{width}").reshape(n)
 
 
 def links_setter(links: pa.Table | None, keep_others: bool = False):

@@ -65,6 +65,7 @@ from flows.store import (
     new_run_id,
     read_tables,
     sorted_lookup,
+    sorted_paths,
     stamped,
 )
 from schemas import ARTICLES_SCHEMA, REJECTS_SCHEMA, articles_table, rejects_table
@@ -374,8 +375,9 @@ class ParquetStore(FsStore):
             for f in parts:
                 os.unlink(f)
             delta = state
-        write_parquet(self.fs, posixpath.join(state_dir, f"part-{run_id}.parquet"),
-                      stamped(delta.sort_by("source_path").cast(STATE_SCHEMA)))
+        if not sorted_paths(delta.column("source_path")):  # a first run's is: no copy of a million rows
+            delta = delta.sort_by("source_path")
+        write_parquet(self.fs, posixpath.join(state_dir, f"part-{run_id}.parquet"), stamped(delta.cast(STATE_SCHEMA)))
 
     def _link_tree(self, src_root: str, dst_root: str) -> None:
         """Hard-link every file under ``src_root`` to the same place under ``dst_root``."""

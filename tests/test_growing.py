@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows.plan import plan_inputs, sorted_paths
-from flows.store import conform_state
+from flows.plan import plan_inputs
+from flows.store import conform_state, sorted_paths
 from schemas import ARTICLES_SCHEMA, REJECTS_SCHEMA
 from schemas.read import articles_dataset, rejects_dataset
 from tests.conftest import DEV
