@@ -89,6 +89,8 @@ class TreeMonitor(threading.Thread):
         self.cpu_by_pid: dict[int, float] = {}
         self.role_by_pid: dict[int, str] = {}
         self.peak_rss_by_role: dict[str, int] = defaultdict(int)
+        self.at_peak_by_role: dict[str, int] = {}  # what each role held when the tree's total peaked
+        self.peak_at = 0.0
         self.rss_series: list[tuple[float, int]] = []
         self._halt = threading.Event()
 
@@ -134,7 +136,8 @@ class TreeMonitor(threading.Thread):
                 by_role[self.role_by_pid[p.pid]] += rss
             for role, v in by_role.items():
                 self.peak_rss_by_role[role] = max(self.peak_rss_by_role[role], v)
-            self.peak_rss = max(self.peak_rss, total)
+            if total > self.peak_rss:
+                self.peak_rss, self.at_peak_by_role, self.peak_at = total, dict(by_role), time.perf_counter() - t0
             self.peak_procs = max(self.peak_procs, len(procs))
             self.rss_series.append((time.perf_counter() - t0, total))
             self._halt.wait(self.interval)
@@ -204,6 +207,8 @@ def run_tree(cmd: list[str], log: Path, env: dict | None = None, timeout: float 
             "max_proc_rss_mb": mon.max_proc_rss / 2**20, "peak_procs": mon.peak_procs, "cpu_seconds": tree_cpu,
             "cpu_by_role": mon.cpu_by_role(),
             "peak_rss_mb_by_role": {k: round(v / 2**20) for k, v in sorted(mon.peak_rss_by_role.items())},
+            "at_peak_mb_by_role": {k: round(v / 2**20) for k, v in sorted(mon.at_peak_by_role.items())},
+            "peak_at_seconds": round(mon.peak_at, 1),
             "other_load": other / wall if wall > 0 else 0.0,
             "monitor_cpu": self_cpu}
 

@@ -103,7 +103,8 @@ def one_run(cli: str, raw: Path, out: Path, work: Path, name: str, env: dict, ex
     r = run_tree([cli, "run", str(raw), str(out), "-q", *extra], log, env=env, timeout=6 * 3600, pss=True)
     run = last_run_log(out)
     row = {"name": name, "rc": r["rc"], "seconds": round(r["seconds"], 2), "peak_pss_mb": round(r["peak_rss_mb"]),
-           "peak_pss_mb_by_role": r["peak_rss_mb_by_role"], "cpu_seconds": round(r["cpu_seconds"], 1),
+           "peak_pss_mb_by_role": r["peak_rss_mb_by_role"], "at_peak_pss_mb_by_role": r["at_peak_mb_by_role"],
+           "peak_at_seconds": r["peak_at_seconds"], "cpu_seconds": round(r["cpu_seconds"], 1),
            "other_load": round(r["other_load"], 2), "inputs": run.get("inputs"), "new": run.get("new"),
            "changed": run.get("changed"), "unchanged": run.get("unchanged"),
            "files_opened": run.get("files_opened"), "recleaned_rules": run.get("stale_rules"), "log": str(log)}

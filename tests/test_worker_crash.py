@@ -106,3 +106,44 @@ def test_a_worker_killed_mid_batch_costs_nothing(prefect_server, corpus: Path, t
     s = summary_of(subprocess.CompletedProcess(proc.args, 0, stdout, stderr))
     assert "worker_crash" not in s["reject_reasons"]
     assert rows(out) == rows(clean) and reject_rows(out) == reject_rows(clean)
+
+
+def test_the_fork_server_stops_with_the_last_pool(tmp_path: Path, sample_dir: Path) -> None:
+    # A fresh interpreter, so that no other test's pool or server is alive in it.
+    code = f"""
+import json, os
+from multiprocessing import forkserver
+from flows.pool import BatchJob, WorkerPool, start_server
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+if __name__ == "__main__":
+    job = BatchJob({str(sample_dir)!r}, {str(tmp_path / "stage")!r}, "r1", 0, ["mirror/415951.md"], None, {{}})
+    start_server()
+    first, second = WorkerPool(1), WorkerPool(1)
+    log = lambda msg: None
+    a = first.run(job, log).articles
+    pid = forkserver._forkserver._forkserver_pid
+    first.shutdown()
+    kept = alive(pid) and forkserver._forkserver._forkserver_pid == pid
+    b = second.run(job, log).articles  # the other pool still forks from the same server
+    second.shutdown()
+    stopped = forkserver._forkserver._forkserver_pid is None and not alive(pid)
+    third = WorkerPool(1)
+    c = third.run(job, log).articles  # restarted on demand
+    restarted = forkserver._forkserver._forkserver_pid not in (None, pid)
+    third.shutdown()
+    print(json.dumps([a, b, c, kept, stopped, restarted]))
+"""
+    script = tmp_path / "server.py"
+    script.write_text(code, encoding="utf-8")
+    p = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
+                       cwd=Path(__file__).parent.parent, env={**os.environ,
+                                                              "PYTHONPATH": str(Path(__file__).parent.parent)})
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout.strip().splitlines()[-1]) == [1, 1, 1, True, True, True]
