@@ -179,6 +179,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     # Before importing Prefect: the server's start-up overlaps the imports below, and the
     # input's listing overlaps the wait for the server.
     server = temp_server.start_early()
+    runtime.use_lean_arrow_pool()  # before the listing's tables are allocated
     list_ahead(args.input)
     from flows import reporting
     from flows.etl import DEFAULT_MAX_BYTES, etl_flow

@@ -27,6 +27,7 @@ from flows.plan import InputPlan, plan_inputs
 from flows.pool import BatchJob, WorkerPool, start_server
 from flows.report import RunSummary, summarize
 from flows.runners import make_task_runner
+from flows.runtime import use_lean_arrow_pool
 from flows.store import DEFAULT_RETAIN_SECONDS, empty_state, new_run_id, open_store
 from transforms.rules_version import rules_version
 
@@ -93,6 +94,7 @@ def etl_flow(input_url: str, output_url: str, batch_size: int | None = None, wor
     logger = get_run_logger()
     started = time.perf_counter()
     run_id = new_run_id()
+    use_lean_arrow_pool()
     if runner == "local":
         start_server()  # the fork server imports the cleaning code while this process gets ready
     store = open_store(output_url, table_format)

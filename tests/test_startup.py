@@ -123,3 +123,19 @@ def test_the_temporary_server_runs_without_automations(tmp_path: Path, monkeypat
             assert "prefect.server.api.server:create_app" in _cmdline(server.process.pid)
         finally:
             server.stop()
+
+
+def test_the_flow_process_allocates_arrow_memory_from_jemalloc(tmp_path: Path) -> None:
+    # Fresh interpreters: the pool is process-wide, and a user's choice must win.
+    code = ("import pyarrow as pa; from flows.runtime import use_lean_arrow_pool; "
+            "name = use_lean_arrow_pool(); kept = pa.array(['x' * 100] * 1000); "
+            "print(name, pa.default_memory_pool().backend_name, pa.default_memory_pool().bytes_allocated() > 0)")
+    root = Path(__file__).parent.parent
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    lean = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, env=env, timeout=60)
+    assert lean.returncode == 0, lean.stderr
+    assert lean.stdout.split() == ["jemalloc", "jemalloc", "True"]  # new tables come from it
+    chosen = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, timeout=60,
+                            env={**env, "ARROW_DEFAULT_MEMORY_POOL": "system"})
+    assert chosen.returncode == 0, chosen.stderr
+    assert chosen.stdout.split()[0] == "system"
