@@ -179,7 +179,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     # Before importing Prefect: the server's start-up overlaps the imports below, and the
     # input's listing overlaps the wait for the server.
     server = temp_server.start_early()
-    runtime.use_lean_arrow_pool()  # before the listing's tables are allocated
     list_ahead(args.input)
     from flows import reporting
     from flows.etl import DEFAULT_MAX_BYTES, etl_flow
@@ -307,6 +306,7 @@ def cmd_profile(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    runtime.prefer_jemalloc()  # before anything imports pyarrow
     args = build_parser().parse_args(argv)
     handler = {"run": cmd_run, "serve": cmd_serve, "inspect": cmd_inspect, "stats": cmd_stats, "profile": cmd_profile,
                "compact": cmd_compact}[args.command]

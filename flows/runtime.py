@@ -5,12 +5,13 @@ The embedded default is Prefect's temporary local server; when the user has a
 logs an "Error flushing events" traceback when it stops, which is noise to a
 user: it is filtered out of the console.
 
-The flow process allocates its Arrow tables from jemalloc (:func:`use_lean_arrow_pool`).
+Arrow allocates from jemalloc (:func:`prefer_jemalloc`).
 """
 from __future__ import annotations
 
 import logging
 import os
+import sys
 
 
 class _DropShutdownNoise(logging.Filter):
@@ -45,17 +46,32 @@ def install_noise_filter() -> None:
             handler.addFilter(noise)
 
 
-def use_lean_arrow_pool() -> str:
-    """Allocate this process's Arrow memory from jemalloc, which hands freed pages back
-    to the system sooner than Arrow's default mimalloc; the backend in use.
 
-    The flow's tables come and go in phases (listing, plan, links, merges), and
-    with mimalloc the pages of one phase were still resident in the next. Measured
-    in the flow process, side by side, default pool vs jemalloc: a first run over
-    the bench corpus peaked at 436 vs 355 MB RSS (21.7 vs 18.9 s), a rerun with 1 %
-    of a x10 copy changed at 925-1,058 vs 595-767 MB. Buffers allocated before
-    the switch still go back to their own pool. An ``ARROW_DEFAULT_MEMORY_POOL``
-    the user set wins, and a pyarrow built without jemalloc keeps its default.
+def prefer_jemalloc() -> None:
+    """Make jemalloc Arrow's default allocator in this process and its children;
+    called by the CLI before pyarrow is imported, which is when Arrow reads
+    ``ARROW_DEFAULT_MEMORY_POOL``.
+
+    The flow's tables come and go in phases (listing, plan, links, merges, the
+    state), and Arrow's default mimalloc kept the pages of one phase resident in
+    the next. Measured side by side in the flow process (RSS), mimalloc vs
+    jemalloc: a first run over the bench corpus peaked at 436 vs 355 MB (21.7 vs
+    18.9 s); a rerun with 1 % of a x10 copy changed at 925-1,058 vs 595-767 MB.
+    Only the environment reaches the C++ default that the Parquet reader and the
+    dataset scanner allocate from. A pool the user chose wins; Windows wheels have
+    no jemalloc.
+    """
+    if sys.platform != "win32":
+        os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "jemalloc")
+
+
+def use_lean_arrow_pool() -> str:
+    """jemalloc for the tables pyarrow allocates from Python, in a flow started
+    without the CLI (a deployment's worker, a notebook), where pyarrow was
+    imported before :func:`prefer_jemalloc` could act; the backend in use.
+
+    A pool the user chose (``ARROW_DEFAULT_MEMORY_POOL``) wins, and a pyarrow
+    built without jemalloc keeps its default.
     """
     import pyarrow as pa
 

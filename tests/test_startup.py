@@ -125,17 +125,28 @@ def test_the_temporary_server_runs_without_automations(tmp_path: Path, monkeypat
             server.stop()
 
 
-def test_the_flow_process_allocates_arrow_memory_from_jemalloc(tmp_path: Path) -> None:
-    # Fresh interpreters: the pool is process-wide, and a user's choice must win.
+
+def _pool_in_fresh_process(code: str, **env: str) -> str:
+    # Fresh interpreters: the pool is process-wide, fixed when pyarrow is imported, and a user's choice must win.
+    base = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parent.parent,
+                       env={**base, **env}, timeout=60)
+    assert p.returncode == 0, p.stderr
+    return p.stdout.strip()
+
+
+def test_the_cli_makes_jemalloc_arrows_default_before_pyarrow_loads() -> None:
+    code = ("from flows.runtime import prefer_jemalloc; prefer_jemalloc(); import pyarrow as pa, pyarrow.compute as pc; "
+            "t = pa.table({'x': pc.add(pa.array(range(1000)), 1)}); "
+            "print(pa.default_memory_pool().backend_name, pa.jemalloc_memory_pool().bytes_allocated() > 0)")
+    assert _pool_in_fresh_process(code) == "jemalloc True"  # the compute kernel's output came from it
+    assert _pool_in_fresh_process(code, ARROW_DEFAULT_MEMORY_POOL="system").split()[0] == "system"
+
+
+def test_a_flow_started_without_the_cli_switches_pyarrows_pool() -> None:
     code = ("import pyarrow as pa; from flows.runtime import use_lean_arrow_pool; "
-            "name = use_lean_arrow_pool(); kept = pa.array(['x' * 100] * 1000); "
-            "print(name, pa.default_memory_pool().backend_name, pa.default_memory_pool().bytes_allocated() > 0)")
-    root = Path(__file__).parent.parent
-    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
-    lean = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, env=env, timeout=60)
-    assert lean.returncode == 0, lean.stderr
-    assert lean.stdout.split() == ["jemalloc", "jemalloc", "True"]  # new tables come from it
-    chosen = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, timeout=60,
-                            env={**env, "ARROW_DEFAULT_MEMORY_POOL": "system"})
-    assert chosen.returncode == 0, chosen.stderr
-    assert chosen.stdout.split()[0] == "system"
+            "before = pa.default_memory_pool().backend_name; name = use_lean_arrow_pool(); "
+            "kept = pa.array(['x' * 100] * 1000); "
+            "print(before, name, pa.jemalloc_memory_pool().bytes_allocated() > 0)")
+    assert _pool_in_fresh_process(code) == "mimalloc jemalloc True"  # new tables come from it
+    assert _pool_in_fresh_process(code, ARROW_DEFAULT_MEMORY_POOL="system").split()[:2] == ["system", "system"]
