@@ -63,10 +63,11 @@ def stop_server() -> None:
     It holds the cleaning code's imports (~110 MB PSS) for as long as it lives,
     and the end of a run (linking, merging, the state) is when the flow process
     itself is largest: at ~1M files, stopping it keeps the process tree inside
-    its memory budget. The next run or worker restarts it
-    (``connect_to_new_process`` calls ``ensure_running``), ~0.6 s in the
-    background. ``_stop`` is CPython's own (its tests use it); a Python without
-    it keeps the server.
+    its memory budget. The next run starts it again early (:func:`start_server`),
+    and a worker started without one restarts it (``connect_to_new_process``
+    calls ``ensure_running``; that worker then waits for the preload, ~0.6 s).
+    ``_stop`` is CPython's own (its tests use it); a Python without it keeps the
+    server.
     """
     from multiprocessing import forkserver
 

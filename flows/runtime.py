@@ -46,7 +46,6 @@ def install_noise_filter() -> None:
             handler.addFilter(noise)
 
 
-
 def prefer_jemalloc() -> None:
     """Make jemalloc Arrow's default allocator in this process and its children;
     called by the CLI before pyarrow is imported, which is when Arrow reads

@@ -125,7 +125,6 @@ def test_the_temporary_server_runs_without_automations(tmp_path: Path, monkeypat
             server.stop()
 
 
-
 def _pool_in_fresh_process(code: str, **env: str) -> str:
     # Fresh interpreters: the pool is process-wide, fixed when pyarrow is imported, and a user's choice must win.
     base = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
