@@ -248,11 +248,13 @@ def _edge_rules(g: GeneralRules) -> tuple[AnyOf, tuple[NamedPattern, ...]]:
 
 
 def _edge_rule(text: str) -> str | None:
-    """The general table's post-meta rule (byline-and-date line, word count, tag list) matching a block at an end."""
-    if len(text) > SHORT_BLOCK:
-        return None
+    """The general table's post-meta rule (byline-and-date line, word count, tag list, feed footer)
+    matching a block at an end; a long block only by a rule that is not ``short``."""
     maybe, rules = _edge_rules(general_rules())
-    return next((r.name for r in rules if r.pattern.search(text)), None) if maybe.search(text) else None
+    if not maybe.search(text):
+        return None
+    short = len(text) <= SHORT_BLOCK
+    return next((r.name for r in rules if (short or not r.short) and r.pattern.search(text)), None)
 
 
 def _take_info_line(text: str, f: BlockFindings) -> bool:
@@ -311,6 +313,7 @@ class BlockFindings:
     dateline_site: str | None = None
     dateline_outlet: str | None = None  # the outlet a general bracketed dateline names
     credit_outlets: list[str] = field(default_factory=list)  # outlets bylines name before their reporters
+    site_name: str | None = None  # the name a footer gives the site ("© 某人 for 某某网")
     rules_fired: list[str] = field(default_factory=list)
     removed: list[tuple[str, str]] = field(default_factory=list)
 
@@ -318,6 +321,18 @@ class BlockFindings:
         if rule not in self.rules_fired:
             self.rules_fired.append(rule)
         self.removed.append((rule, text if len(text) <= 80 else text[:80] + "…"))
+
+    def take_groups(self, m: re.Match[str]) -> None:
+        """The metadata a general rule's named groups hold (``source``, ``site``, ``authors``, ``editors``)."""
+        g = m.groupdict()
+        if g.get("source"):
+            self.sources = merge_unique(self.sources, [g["source"].strip()])
+        if g.get("site") and not self.site_name:
+            self.site_name = g["site"].strip()
+        if g.get("authors"):
+            self.authors = merge_unique(self.authors, split_names(g["authors"]))
+        if g.get("editors"):
+            self.editors = merge_unique(self.editors, split_names(g["editors"]))
 
     def take_credit(self, text: str) -> bool:
         """Record the people of a credit line; False when ``text`` is prose."""
@@ -367,6 +382,7 @@ def apply_block_rules(blocks: list[Block], title: str | None, site_drop: tuple[r
     f = BlockFindings()
     site_rules, site_short_rules = AnyOf(site_drop), AnyOf(site_drop_short)
     general = _general_drop(general_rules())
+    sentences = _credit_sentences(general_rules())
     kept: list[Block] = []
     credit_at: int | None = None
     credits: list[Block] = []
@@ -381,8 +397,13 @@ def apply_block_rules(blocks: list[Block], title: str | None, site_drop: tuple[r
             b.map_spaced(_without_tag_residue)
         if not b.text:
             continue
+        if sentences.maybe(b.text) and sentences.search(b.spaced):  # the spaced text only where a rule may match
+            _cut_credit_sentences(b, f)
+            if not b.text:
+                continue
         rule = _drop_rule(b, site_rules, site_short_rules, datelines, general)
         if rule:
+            _take_rule_groups(rule, b, f)
             f.fire(rule, b.text)
             if rule in _PROMO_RULES:
                 _drop_promo_labels(kept, f)
@@ -412,6 +433,43 @@ def apply_block_rules(blocks: list[Block], title: str | None, site_drop: tuple[r
             f.fire("after_credit", b.text)
     kept = _strip_trailing(kept, f)
     return [b.text for b in kept], f
+
+
+@lru_cache(maxsize=4)
+def _credit_sentences(g: GeneralRules) -> AnyOf:
+    return AnyOf(tuple(r.pattern for r in g.credit_sentences))
+
+
+# Where a credit sentence may start and end inside a block: the block's ends or a sentence's.
+_SENTENCE_END = "。！？!?；;"
+
+
+def _cut_credit_sentences(b: Block, f: BlockFindings) -> None:
+    """Cut the general table's credit sentences (``原刊于某报。作者：甲 乙``) out of a story block,
+    alone: the sentences around them stay. Matched on the spaced text, where names keep their spaces."""
+    spaced = b.spaced
+    for r in general_rules().credit_sentences:
+        for m in reversed(list(r.pattern.finditer(spaced))):
+            before = spaced[:m.start()].rstrip()
+            if before and before[-1] not in _SENTENCE_END:
+                continue
+            f.take_groups(m)
+            f.fire(r.name, m.group(0).strip())
+            spaced = (before + " " + spaced[m.end():].lstrip()).strip()
+    if spaced != b.spaced:
+        b.spaced = spaced
+        b.text = normalize_inline(spaced)
+
+
+def _take_rule_groups(rule: str, b: Block, f: BlockFindings) -> None:
+    """The metadata groups of the general drop or edge rule named ``rule`` that removed ``b``."""
+    g = general_rules()
+    for r in (*g.drop_blocks, *g.edge_blocks):
+        if r.name == rule and r.pattern.groupindex:
+            m = r.pattern.search(b.spaced) or r.pattern.search(b.text)
+            if m:
+                f.take_groups(m)
+                return
 
 
 def _unemphasised(spaced: str) -> str:
@@ -504,6 +562,7 @@ def _strip_leading(blocks: list[Block], title: str | None, f: BlockFindings,
             continue
         edge = _edge_rule(b.text)
         if edge:
+            _take_rule_groups(edge, b, f)
             f.fire(edge, b.text)
             blocks.pop(0)
             continue
@@ -630,6 +689,7 @@ def _strip_trailing(blocks: list[Block], f: BlockFindings) -> list[Block]:
             continue
         edge = _edge_rule(b.text)
         if edge:
+            _take_rule_groups(edge, b, f)
             f.fire(edge, b.text)
             blocks.pop()
             continue

@@ -49,6 +49,9 @@ def numeral(text: str) -> int | None:
 
 @dataclass(frozen=True)
 class NamedPattern:
+    """A rule of the table. Its named groups ``source``, ``authors``, ``editors`` and ``url``, where
+    it has them, are metadata the matched text gives before it is removed."""
+
     name: str
     pattern: re.Pattern[str]
     short: bool = True
@@ -93,6 +96,8 @@ class GeneralRules:
     timestamp_lines: tuple[NamedPattern, ...]
     drop_blocks: tuple[NamedPattern, ...]
     edge_blocks: tuple[NamedPattern, ...]
+    credit_sentences: tuple[NamedPattern, ...]
+    origin_links: tuple[NamedPattern, ...]
     info_line: InfoLine
     widgets: tuple[Widget, ...]
     widget_leftovers: tuple[re.Pattern[str], ...]
@@ -161,6 +166,8 @@ def general_rules() -> GeneralRules:
         timestamp_lines=named("timestamp_lines"),
         drop_blocks=named("drop_blocks"),
         edge_blocks=named("edge_blocks"),
+        credit_sentences=named("credit_sentences"),
+        origin_links=named("origin_links"),
         info_line=_info_line(t["info_line"]),
         widgets=widgets,
         widget_leftovers=leftovers,

@@ -41,6 +41,8 @@ _CENTER_STYLE = re.compile(r"text-align\s*:\s*center", re.I)
 # class/id tokens of ad slots and image captions.
 _AD_HINT = re.compile(r"(?:^|[\s_-])(?:ad|ads|advert|advertisement|adsbygoogle|single_ad|ad_embed|sponsor|banner)(?:$|[\s_-])", re.I)
 _CAPTION_HINT = re.compile(r"caption|wp-caption|img-desc|pic-desc|photo-desc", re.I)
+# A CMS's card of another post of the same site (WordPress's oEmbed quote and iframe): not this story.
+_OTHER_POST_HINT = re.compile(r"wp-embedded-content", re.I)
 _CAPTION_TAGS = frozenset({"div", "span", "p", "small"})
 _FILENAME_ALT = re.compile(r"^(?:image|img|pic|photo)?[\w.-]*\.(?:png|jpe?g|gif|webp)$|^(?:image|img|pic)$", re.I)
 
@@ -306,6 +308,8 @@ def _hint_rule(hints: str, caption_tag: bool) -> str | None:
 def _read_hint(hints: str, caption_tag: bool) -> str | None:
     if caption_tag and _CAPTION_HINT.search(hints):
         return "caption"
+    if _OTHER_POST_HINT.search(hints):
+        return "embedded_post"
     return "ad" if _AD_HINT.search(hints) else None
 
 

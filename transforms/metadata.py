@@ -7,6 +7,7 @@ converted to UTC by the pipeline.
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import re
 from collections.abc import Iterable
 
@@ -22,6 +23,10 @@ _ISO_LIKE = re.compile(
     r"\s*(?P<tz>Z|[+-]\d{2}:?\d{2}|UTC|GMT)?\s*$",
     re.I,
 )
+
+# Weekday optional, then day, English month, year and clock: the RFC 2822 shape.
+_RFC2822_SHAPE = re.compile(
+    r"^\s*(?:[A-Z][a-z]{2},?\s+)?\d{1,2}\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\s+\d{4}\s+\d{1,2}:\d{2}")
 
 
 def make_datetime(y: int, m: int, d: int, hh: int = 0, mm: int = 0, ss: int = 0,
@@ -58,13 +63,28 @@ def _tz(text: str | None) -> dt.tzinfo | None:
         return None
 
 
+def _rfc2822(text: str) -> dt.datetime | None:
+    """``Sun, 28 Jun 2020 12:53:23 +0000`` (feeds and mail); None when it is not one."""
+    if not _RFC2822_SHAPE.match(text):
+        return None
+    try:
+        t = email.utils.parsedate_to_datetime(text.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    if t is None:
+        return None
+    if t.tzinfo is None:  # "-0000": the zone is unknown; the general table's default stands
+        t = t.replace(tzinfo=DEFAULT_TZ)
+    return t if MIN_YEAR <= t.year <= MAX_YEAR else None
+
+
 def parse_datetime(text: str | None) -> dt.datetime | None:
-    """Parse the timestamp shapes these files use; None when it is not a date."""
+    """Parse the timestamp shapes these files use (ISO-like, Chinese, RFC 2822); None when it is not a date."""
     if not text:
         return None
     m = _ISO_LIKE.match(str(text)[:64])
     if not m:
-        return None
+        return _rfc2822(str(text)[:64])
     g = m.groupdict()
     tz = _tz(g["tz"])
     if tz is None:  # "+99:99": the clock reading cannot be placed in time, so it is no date
@@ -146,9 +166,15 @@ def url_as_written(candidate: str) -> str:
 _NAME_SPLIT = re.compile(r"[、，,/／;；\s]+|(?<=[\u4e00-\u9fff])和(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])及(?=[\u4e00-\u9fff])")
 
 
+# Latin names keep their inner spaces ("Jane Doe"): they are split at commas, "and", "&" and slashes.
+_LATIN_NAME_SPLIT = re.compile(r"\s*(?:[、，,/／;；&|｜]|\band\b)\s*")
+_LATIN_NAMES = re.compile(r"^[A-Za-z][A-Za-z.'’ -]*(?:\s*(?:[,，;；&/]|\band\b)\s*[A-Za-z][A-Za-z.'’ -]*)*$")
+
+
 def split_names(text: str) -> list[str]:
-    """Split a credit like ``陈洁、李珊珊、周天`` into names."""
-    return [n.strip("：:()（）[]【】 ") for n in _NAME_SPLIT.split(text) if n.strip("：:()（）[]【】 ")]
+    """Split a credit like ``陈洁、李珊珊、周天`` (or ``Jane Doe and John Roe``) into names."""
+    parts = _LATIN_NAME_SPLIT.split(text.strip()) if _LATIN_NAMES.match(text.strip()) else _NAME_SPLIT.split(text)
+    return [n.strip("：:()（）[]【】 ") for n in parts if n.strip("：:()（）[]【】 ")]
 
 
 def merge_unique(*lists: Iterable[str]) -> list[str]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from transforms import boilerplate, html_blocks
 from transforms.decode import DecodeError, decode
-from transforms.general_rules import general_rules
+from transforms.general_rules import NamedPattern, general_rules
 from transforms.layouts import Envelope, split_layout
 from transforms.metadata import (
     date_from_match,
@@ -22,10 +22,11 @@ from transforms.metadata import (
     parse_datetime,
     split_names,
     tickers_from_widget,
+    url_as_written,
 )
 from transforms.publisher import Evidence, choose_publisher, split_title_suffix
 from transforms.records import Image, Record, Reject
-from transforms.sites import Site, mirror_sites, outlet_sites, site_for_url
+from transforms.sites import Site, is_share_url, mirror_sites, outlet_sites, site_for_url
 from transforms.text import normalize_title
 
 DOC_ID_NAMESPACE = "news-etl/doc/v1:"
@@ -92,6 +93,22 @@ def clean_document(raw: bytes, source_path: str, *, max_bytes: int | None = None
         return _reject(source_path, sha, size, "error", f"{type(exc).__name__}: {exc} (at {where})"[:500])
 
 
+def _origin_link(env: Envelope, rules: tuple[NamedPattern, ...]) -> None:
+    """A repost's link to its original (``原文来自公号「某某」：[标题](URL)``): the URL, when the
+    header gave none, and the outlet it names, read from the body as written (Markdown or HTML)."""
+    for r in rules:
+        m = r.pattern.search(env.body) if boilerplate.literal_prefilter((r.pattern,))(env.body) else None
+        if not m:
+            continue
+        url = url_as_written(m.group("url")) if m.groupdict().get("url") else None
+        if url and not env.url and not is_share_url(url):
+            env.url = url
+            env.rules_fired.append(r.name)
+        if m.groupdict().get("source") and not env.source_name:
+            env.source_name = m.group("source").strip()
+        return
+
+
 def _published(env: Envelope, body: str, findings: boilerplate.BlockFindings,
                site: Site | None) -> tuple[dt.datetime | None, str | None]:
     """Explicit timestamp > ``<time datetime>`` > dateline > date in the URL."""
@@ -117,10 +134,11 @@ def _clean(raw: bytes, source_path: str, sha: str, size: int, trace: Trace | Non
     env = split_layout(decoded.text)
     if env is None:
         return _reject(source_path, sha, size, "unknown_layout", "no layout recognises the text")
+    general = general_rules()
+    _origin_link(env, general.origin_links)
     rules = list(env.rules_fired)
     removed: list[tuple[str, str]] = []
     body = env.body
-    general = general_rules()
     tickers: list[str] = []
     for widget in general.widgets:
         if widget.marker not in body:
@@ -160,7 +178,7 @@ def _clean(raw: bytes, source_path: str, sha: str, size: int, trace: Trace | Non
     evidence = Evidence(url=env.url, share_url=env.share_url, layout=env.layout, categories=env.categories,
                         sources=[*findings.sources, *([env.source_name] if env.source_name else [])],
                         dateline_site=findings.dateline_site, dateline_outlet=findings.dateline_outlet,
-                        site_name=env.site_name, title_suffix=env.title_suffix,
+                        site_name=env.site_name or findings.site_name, title_suffix=env.title_suffix,
                         credit_outlets=tuple(findings.credit_outlets))
     site, publisher = choose_publisher(evidence, rules)
     site = site or url_site

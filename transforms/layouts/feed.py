@@ -1,35 +1,29 @@
-"""Feed-archive files: ``<!--epoch-ms-->``, ``[title](url)``, an underline, HTML."""
+"""Feed-archive files: a feed-like header (see :mod:`transforms.layouts.header`: an
+optional epoch comment, ``[title](url)`` or a plain title line, an underline, an
+optional date line), then the item's body (HTML, Markdown or plain text).
+"""
 from __future__ import annotations
 
-import datetime as dt
-import re
-
 from transforms.layouts.base import Envelope
+from transforms.layouts.header import read_header
 
 NAME = "feed"
-_HEAD = re.compile(
-    r"\A\ufeff?\s*<!--\s*(?P<epoch>\d{9,13})\s*-->\s*\n\s*\[(?P<title>[^\n]*)\]"
-    r"\((?P<url>(?:[^()\s]|\([^()\s]*\))*)\)[ \t]*\n[ \t]*[-=]{3,}[ \t]*\n?"  # a URL may hold balanced parentheses
-)
+_KINDS = frozenset({"link", "plain"})
 
 
 def detect(text: str) -> bool:
-    return bool(_HEAD.match(text))
+    return read_header(text, kinds=_KINDS) is not None
 
 
 def split(text: str) -> Envelope:
-    m = _HEAD.match(text)
-    epoch = int(m.group("epoch"))
-    seconds = epoch / 1000 if epoch > 10**11 else epoch
-    published = None
-    # Epochs outside 1990..2100 are damage, not dates.
-    if 631152000 <= seconds <= 4102444800:
-        published = dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
+    h = read_header(text, kinds=_KINDS)
+    assert h is not None  # split is only called on what detect accepted
     return Envelope(
         layout=NAME,
-        body=text[m.end():],
-        title=m.group("title"),
-        url=m.group("url") or None,
-        published=published,
-        date_source="epoch_comment" if published else None,
+        body=text[h.end:],
+        title=h.title,
+        url=h.url,
+        published=h.published,
+        date_source=h.date_source,
+        rules_fired=[f"header:{h.title_kind}"] + (["header:date_line"] if h.date_source == "header_date" else []),
     )

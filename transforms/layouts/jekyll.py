@@ -20,11 +20,11 @@ import frontmatter
 import yaml
 
 from transforms.general_rules import general_rules
-from transforms.layouts import feed
 from transforms.layouts.base import Envelope
+from transforms.layouts.header import read_header
 from transforms.metadata import DEFAULT_TZ, MAX_YEAR, MIN_YEAR, parse_datetime, split_names
 from transforms.publisher import split_title_suffix
-from transforms.sites import is_share_url
+from transforms.sites import is_share_url, publisher_aliases
 from transforms.text import normalize_title
 
 NAME = "jekyll"
@@ -40,6 +40,8 @@ _LINE = re.compile(r"[^\n]*\n?")
 _AUTOLINK = re.compile(r"^[ \t]*<(?P<url>https?://[^>\s]+)>[ \t]*$", re.M)
 _BACK_LINKS = re.compile(r"^[ \t]*\[返回[^\]]*\]\([^)]*\).*$", re.M)
 _URL_VALUE = re.compile(r"^https?://\S+$")
+# A header inside the content only with a linked title: a plain line over a rule is the body's own.
+_INNER_KINDS = frozenset({"link"})
 # At most this many categories or tags are kept from one header.
 _MAX_LIST = 100
 
@@ -240,10 +242,9 @@ def apply_conventions(env: Envelope, data: dict) -> None:
     """
     g = general_rules()
     content = env.body
-    feed_head = feed.detect(content.lstrip("\n"))
-    if feed_head:  # "<!--epoch-->", "[title](url)", "-----" right after the front matter
-        inner = feed.split(content.lstrip("\n"))
-        content = inner.body
+    inner = read_header(content, kinds=_INNER_KINDS)
+    if inner:  # "<!--epoch-->", "[title](url)", "-----", "日期：…" right after the front matter
+        content = content[inner.end:]
         env.title = env.title or inner.title
         env.url = inner.url if inner.url and not is_share_url(inner.url) else None
         if env.published is None and inner.published is not None:
@@ -273,10 +274,18 @@ def apply_conventions(env: Envelope, data: dict) -> None:
         names = _names(data.get(key))
         if names:
             env.authors = [n for n in dict.fromkeys([*env.authors, *names])]
-    title, suffix = split_title_suffix(normalize_title(env.title))
+    # A generator that fills ``author`` with the site's own name: "title: 标题 - 某站", "author: 某站".
+    site_like = next((a for a in env.authors if a in (env.title or "")[-len(a) - 3:]), None)
+    title, suffix = split_title_suffix(normalize_title(env.title), site_like)
     if suffix:
         env.title, env.title_suffix = title, suffix
         env.rules_fired.append("title_suffix")
+    aliases = publisher_aliases()
+    own = [a for a in env.authors if a == suffix or a == env.site_name or a in aliases]
+    if own:
+        env.authors = [a for a in env.authors if a not in own]
+        env.source_name = env.source_name or own[0]
+        env.rules_fired.append("jekyll:author_is_site")
 
 
 def _names(value: object) -> list[str]:

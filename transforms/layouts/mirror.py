@@ -1,4 +1,5 @@
-"""Mirror pages: ``### title`` and an underline, Markdown navigation and promo
+"""Mirror pages: a feed-like header whose title is a ``###`` heading (see
+:mod:`transforms.layouts.header`), Markdown navigation and promo
 lines around the article HTML, a share/QR footer with the original URL.
 """
 from __future__ import annotations
@@ -7,11 +8,12 @@ import re
 
 from transforms.general_rules import general_rules
 from transforms.layouts.base import Envelope
+from transforms.layouts.header import read_header
 from transforms.metadata import url_as_written
 from transforms.sites import is_share_url
 
 NAME = "mirror"
-_HEAD = re.compile(r"\A\ufeff?\s*#{1,4}[ \t]+(?P<title>[^\n]+?)[ \t#]*\n[ \t]*[-=]{3,}[ \t]*\n")
+_KINDS = frozenset({"heading"})
 # The original article: 原文地址（需翻墙访问）：URL / 原文链接：URL
 _ORIGINAL = re.compile(r"原文(?:地址|链接|網址|链结|連結)[^：:\n]{0,12}[：:]\s*(?:<a[^>]*>)?\s*(?P<url>https?://[^\s<>'\"]+)")
 # Start of the share footer (a mirror table's ``footer_texts``); everything after it belongs to
@@ -28,7 +30,7 @@ _MD_LINE = re.compile(r"\n" + _MD_LINE_BODY)
 
 
 def detect(text: str) -> bool:
-    return bool(_HEAD.match(text))
+    return read_header(text, kinds=_KINDS) is not None
 
 
 def _footer_start(rest: str) -> int | None:
@@ -57,8 +59,9 @@ def _strip_markdown_lines(rest: str) -> tuple[str, int]:
 
 
 def split(text: str) -> Envelope:
-    m = _HEAD.match(text)
-    rest = text[m.end():]
+    h = read_header(text, kinds=_KINDS)
+    assert h is not None  # split is only called on what detect accepted
+    rest = text[h.end:]
     rules: list[str] = []
     url = share = None
     for o in _ORIGINAL.finditer(rest):
@@ -74,4 +77,7 @@ def split(text: str) -> Envelope:
     body, n = _strip_markdown_lines(rest)
     if n:
         rules.append(f"mirror:markdown_lines×{n}")
-    return Envelope(layout=NAME, body=body, title=m.group("title"), url=url, share_url=share, rules_fired=rules)
+    if h.url and not url:
+        url = h.url
+    return Envelope(layout=NAME, body=body, title=h.title, url=url, share_url=share, published=h.published,
+                    date_source=h.date_source, rules_fired=rules)
