@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import tomllib
 
 import frontmatter
 import yaml
@@ -28,13 +29,17 @@ from transforms.sites import is_share_url, publisher_aliases
 from transforms.text import normalize_title
 
 NAME = "jekyll"
-_OPEN = re.compile(r"\A\ufeff?\s*---[ \t]*\n")
-_CLOSE_LINE = re.compile(r"---[ \t]*\n?")
-# python-frontmatter's boundary narrowed to the line _CLOSE_LINE accepts (its own also takes ``----``).
+_OPEN = re.compile(r"\A\ufeff?\s*(?P<fence>---|\+\+\+)[ \t]*\n")
+_CLOSE_LINES = {"---": re.compile(r"---[ \t]*\n?"), "+++": re.compile(r"\+\+\+[ \t]*\n?")}
+# python-frontmatter's YAML boundary narrowed to the line _CLOSE_LINES["---"] accepts (its own also takes ``----``).
 _BOUNDARY = re.compile(r"^---[ \t]*$", re.M)
-_KEY_LINE = re.compile(r"^(?P<key>[A-Za-z_][\w-]*)\s*:\s*(?P<value>.*)$", re.M)
+_KEY_LINE = re.compile(r"^[ \t]*(?P<key>[A-Za-z_][\w-]*)\s*:\s*(?P<value>.*)$", re.M)
+# Hugo's TOML front matter between ``+++`` lines: ``key = value``.
+_TOML_KEY_LINE = re.compile(r"^[ \t]*(?P<key>[A-Za-z_][\w-]*)[ \t]*=[ \t]*(?P<value>.*)$", re.M)
 # Lines that can belong to a YAML header: blank, indented, comments, list items, ``key: value``.
 _YAMLISH = re.compile(r"(?:[ \t]*|[ \t]+\S.*|#.*|-(?:[ \t].*)?|[^\s<#-][^\n]*?:(?:[ \t].*)?|\.\.\.[ \t]*)\n?")
+# Lines of a TOML header: blank, comments, tables, ``key = value``, continuation of arrays.
+_TOMLISH = re.compile(r"(?:[ \t]*|[ \t]*#.*|[ \t]*\[\[?[^\]\n]+\]\]?[ \t]*|[ \t]*[\w.\"'-]+[ \t]*=.*|[ \t]+\S.*|[\]}].*)\n?")
 _LINE = re.compile(r"[^\n]*\n?")
 # Footer lines: <http://...> autolinks and [返回…](…)｜[返回首页](…) navigation.
 _AUTOLINK = re.compile(r"^[ \t]*<(?P<url>https?://[^>\s]+)>[ \t]*$", re.M)
@@ -47,7 +52,7 @@ _MAX_LIST = 100
 
 
 def _header(text: str) -> tuple[str, str, bool] | None:
-    """``(header, content, terminated)`` for a file that opens with ``---``.
+    """``(header, content, terminated)`` for a file that opens with ``---`` (YAML) or ``+++`` (TOML).
 
     The header runs to the closing ``---``; when a line before it cannot be
     YAML (the body of a post whose closing line is missing), it ends there.
@@ -56,20 +61,26 @@ def _header(text: str) -> tuple[str, str, bool] | None:
     if not m:
         return None
     pos = m.end()
+    close = _CLOSE_LINES[m.group("fence")]
+    lines = _TOMLISH if m.group("fence") == "+++" else _YAMLISH
     while pos < len(text):
         line = _LINE.match(text, pos)
         end = line.end()
-        if _CLOSE_LINE.fullmatch(line.group(0)):
+        if close.fullmatch(line.group(0)):
             return text[m.end():pos], text[end:], True
-        if not _YAMLISH.fullmatch(line.group(0)):
+        if not lines.fullmatch(line.group(0)):
             break
         pos = end
     return text[m.end():pos], text[pos:], False
 
 
+def _is_toml(text: str) -> bool:
+    return text.lstrip("\ufeff \t\r\n").startswith("+++")
+
+
 def detect(text: str) -> bool:
     parts = _header(text)
-    return bool(parts) and bool(_KEY_LINE.search(parts[0]))
+    return bool(parts) and bool((_TOML_KEY_LINE if _is_toml(text) else _KEY_LINE).search(parts[0]))
 
 
 class _HeaderLoader(yaml.SafeLoader):
@@ -143,6 +154,14 @@ class _RestrictedYAMLHandler(frontmatter.YAMLHandler):
         return data
 
 
+class _TOMLHandler(frontmatter.TOMLHandler):
+    """python-frontmatter's TOML handler (``+++`` boundaries) reading with the standard library's
+    ``tomllib``: TOML constructs plain data only, so nothing needs restricting."""
+
+    def load(self, fm: str, **kwargs: object) -> dict:
+        return tomllib.loads(fm)
+
+
 def _load_front_matter(text: str, rules: list[str]) -> tuple[dict, str]:
     """Parse the header with python-frontmatter and the restricted loader.
 
@@ -151,17 +170,28 @@ def _load_front_matter(text: str, rules: list[str]) -> tuple[dict, str]:
     YAML falls back to ``key: value`` lines.
     """
     header, content, terminated = _header(text)  # type: ignore[misc]
+    toml = _is_toml(text)
+    fence = "+++" if toml else "---"
     if not terminated:
         rules.append("front_matter_unterminated")
-        text = f"---\n{header}\n---\n{content}"
-    handler = _RestrictedYAMLHandler()
+        text = f"{fence}\n{header}\n{fence}\n{content}"
+    handler: frontmatter.BaseHandler = _TOMLHandler() if toml else _RestrictedYAMLHandler()
     try:
-        data, content = frontmatter.parse(text.lstrip("\ufeff"), handler=handler)
-    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
+        data, content = frontmatter.parse(text.lstrip("\ufeff \t\r\n") if toml else text.lstrip("\ufeff"),
+                                          handler=handler)
+    except (yaml.YAMLError, tomllib.TOMLDecodeError, ValueError, TypeError, RecursionError) as exc:
         rules.append(f"front_matter_invalid:{type(exc).__name__}")
         # Tagged, anchored or aliased values are YAML this fallback does not understand: skipped.
-        data = {k.group("key"): k.group("value").strip().strip("'\"") for k in _KEY_LINE.finditer(header)
+        data = {k.group("key"): k.group("value").strip().strip("'\"") for k in
+                (_TOML_KEY_LINE if toml else _KEY_LINE).finditer(header)
                 if not k.group("value").lstrip().startswith(("!", "&", "*"))}
+        return data, content
+    if toml:
+        rules.append("front_matter:toml")
+        # Hugo keeps a theme's own keys under [params]: the conventions read them like top-level keys.
+        params = data.get("params")
+        if isinstance(params, dict):
+            data = {**{k: v for k, v in params.items() if isinstance(k, str)}, **data}
         return data, content
     rules += [f"front_matter_tag_ignored:{t}" for t in dict.fromkeys(handler.ignored_tags)]
     rules += [f"front_matter_duplicate_key:{k}" for k in dict.fromkeys(handler.duplicate_keys)]
