@@ -15,6 +15,7 @@ from transforms import boilerplate, html_blocks
 from transforms.decode import DecodeError, decode
 from transforms.general_rules import NamedPattern, general_rules
 from transforms.layouts import Envelope, split_layout
+from transforms.layouts.plain_text import has_block_markup, paragraphs_html
 from transforms.metadata import (
     date_from_match,
     date_from_url,
@@ -134,6 +135,11 @@ def _clean(raw: bytes, source_path: str, sha: str, size: int, trace: Trace | Non
     env = split_layout(decoded.text)
     if env is None:
         return _reject(source_path, sha, size, "unknown_layout", "no layout recognises the text")
+    if env.layout in ("jekyll", "feed") and not has_block_markup(env.body):
+        # A header over a body without HTML blocks (a Hugo post, a text file with a title line):
+        # its paragraphs are blank-line runs, as in a file with no header at all.
+        env.body = paragraphs_html(env.body)
+        env.rules_fired.append("body:paragraphs")
     general = general_rules()
     _origin_link(env, general.origin_links)
     rules = list(env.rules_fired)

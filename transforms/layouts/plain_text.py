@@ -2,17 +2,28 @@
 from __future__ import annotations
 
 import html
+import re
 
 from transforms.layouts.base import Envelope
 
 NAME = "text"
+_BLOCK_TAG = re.compile(r"<(?:p|div|br|h[1-6]|ul|ol|li|table|blockquote|section|article|figure|pre|hr)\b", re.I)
 
 
 def detect(text: str) -> bool:
     return bool(text.strip())
 
 
+def paragraphs_html(text: str) -> str:
+    """Blank-line runs as ``<p>`` elements, the text escaped."""
+    paragraphs = [p.strip() for p in re.split(r"\n[ \t]*\n", text) if p.strip()]
+    return "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+
+
+def has_block_markup(body: str) -> bool:
+    """Whether a body holds HTML block elements; one without any is text whose paragraphs are blank-line runs."""
+    return bool(_BLOCK_TAG.search(body))
+
+
 def split(text: str) -> Envelope:
-    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
-    body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
-    return Envelope(layout=NAME, body=body)
+    return Envelope(layout=NAME, body=paragraphs_html(text))
