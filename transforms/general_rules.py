@@ -49,8 +49,8 @@ def numeral(text: str) -> int | None:
 
 @dataclass(frozen=True)
 class NamedPattern:
-    """A rule of the table. Its named groups ``source``, ``authors``, ``editors`` and ``url``, where
-    it has them, are metadata the matched text gives before it is removed."""
+    """A rule of the table. Its named groups ``source``, ``site``, ``authors``, ``editors`` and ``url``,
+    where it has them, are metadata the matched text gives before it is removed."""
 
     name: str
     pattern: re.Pattern[str]

@@ -135,13 +135,14 @@ def _clean(raw: bytes, source_path: str, sha: str, size: int, trace: Trace | Non
     env = split_layout(decoded.text)
     if env is None:
         return _reject(source_path, sha, size, "unknown_layout", "no layout recognises the text")
+    general = general_rules()
+    _origin_link(env, general.origin_links)  # on the body as written
     if env.layout in ("jekyll", "feed") and not has_block_markup(env.body):
         # A header over a body without HTML blocks (a Hugo post, a text file with a title line):
-        # its paragraphs are blank-line runs, as in a file with no header at all.
-        env.body = paragraphs_html(env.body)
+        # its paragraphs are blank-line runs, as in a file with no header at all; its inline HTML
+        # stays markup, as it was before the runs were wrapped.
+        env.body = paragraphs_html(env.body, escape=False)
         env.rules_fired.append("body:paragraphs")
-    general = general_rules()
-    _origin_link(env, general.origin_links)
     rules = list(env.rules_fired)
     removed: list[tuple[str, str]] = []
     body = env.body

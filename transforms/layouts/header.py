@@ -110,10 +110,8 @@ def read_header(text: str, *, kinds: frozenset[str] = frozenset({"link", "headin
     if not u:
         return None
     pos = u.end()
-    after, end = _date_lines(text, pos)
+    after, pos = _date_lines(text, pos)  # a labelled line is the header's even when its value is no date
     line_date = before or after
-    if line_date is not None or end > pos:
-        pos = max(pos, end)
     if published is None and line_date is not None:
         published, source = line_date, "header_date"
     return Header(title=title.strip(), title_kind=kind, url=url, published=published, date_source=source, end=pos)

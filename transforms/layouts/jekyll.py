@@ -75,7 +75,8 @@ def _header(text: str) -> tuple[str, str, bool] | None:
 
 
 def _is_toml(text: str) -> bool:
-    return text.lstrip("\ufeff \t\r\n").startswith("+++")
+    m = _OPEN.match(text)
+    return bool(m) and m.group("fence") == "+++"
 
 
 def detect(text: str) -> bool:

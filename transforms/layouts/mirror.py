@@ -77,7 +77,5 @@ def split(text: str) -> Envelope:
     body, n = _strip_markdown_lines(rest)
     if n:
         rules.append(f"mirror:markdown_lines×{n}")
-    if h.url and not url:
-        url = h.url
     return Envelope(layout=NAME, body=body, title=h.title, url=url, share_url=share, published=h.published,
                     date_source=h.date_source, rules_fired=rules)

@@ -7,6 +7,7 @@ import re
 from transforms.layouts.base import Envelope
 
 NAME = "text"
+_BLANK_LINES = re.compile(r"\n[ \t]*\n")
 _BLOCK_TAG = re.compile(r"<(?:p|div|br|h[1-6]|ul|ol|li|table|blockquote|section|article|figure|pre|hr)\b", re.I)
 
 
@@ -14,10 +15,11 @@ def detect(text: str) -> bool:
     return bool(text.strip())
 
 
-def paragraphs_html(text: str) -> str:
-    """Blank-line runs as ``<p>`` elements, the text escaped."""
-    paragraphs = [p.strip() for p in re.split(r"\n[ \t]*\n", text) if p.strip()]
-    return "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
+def paragraphs_html(text: str, escape: bool = True) -> str:
+    """Blank-line runs as ``<p>`` elements; the text escaped unless it may hold inline HTML of its own
+    (a post body's ``<img>``, ``<a>``, ``<figcaption>``, which must stay markup)."""
+    paragraphs = [p.strip() for p in _BLANK_LINES.split(text) if p.strip()]
+    return "".join(f"<p>{html.escape(p) if escape else p}</p>" for p in paragraphs)
 
 
 def has_block_markup(body: str) -> bool:
