@@ -139,6 +139,8 @@ class AnyOf:
 _R = re.compile
 # Rules that only apply to short blocks: in a long paragraph these words are prose.
 SHORT_BLOCK = 80
+# What a menu has between its links besides words (the separators of html_blocks, and labels' colons).
+_MENU_WORDLESS = re.compile(r"[\s|｜·•/>»—–\-:：,，、&;!！*]+")
 
 # Standard opinion disclaimers: "(文章仅代表作者个人立场和观点)", "（仅代表作者个人立场和观点）".
 DISCLAIMER = _R(r"^[(（]?(?:本|此|以上)?(?:文章?|视频|視頻|节目|節目|评论|評論|言论|言論)(?:与视频|與視頻|和视频)?(?:只|仅|僅)?(?:代表|反映)[^。]{0,24}(?:立场|立場|观点|觀點|陈述|陳述|看法)[^。]{0,12}[。.]?[)）]?$|^[(（]?(?:仅|僅|只)代表作者[^。]{0,20}(?:立场|立場|观点|觀點)[^。]{0,8}[。.]?[)）]?$")
@@ -503,11 +505,22 @@ def _drop_rule(b: Block, site_drop: AnyOf, site_drop_short: AnyOf,
         return next(r.name for r in rules if (short or not r.short) and r.pattern.search(text))
     if short and b.link_share >= 0.95:
         return "link_block"
+    if b.links >= 2 and _link_menu(b):
+        return "link_menu"
     if _markdown_nav(text):
         return "markdown_nav"
     if (b.after_image or b.with_image) and _looks_like_caption(b) and not _is_dateline_or_byline(b, datelines):
         return "image_caption"
     return None
+
+
+def _link_menu(b: Block) -> bool:
+    """Links with only separators between them and a label at most (``热门喜剧：[甲](…) | [乙](…)``
+    rendered, or a page's own menu outside ``<nav>``): the test of :func:`_markdown_nav` on links as markup."""
+    if b.menu_gaps < b.links - 1:  # words between two of its links: a sentence, a list of tags
+        return False
+    words = len(_MENU_WORDLESS.sub("", b.text))
+    return words * (1 - b.link_share) <= max(6, len(b.text) // 5)  # a label at most
 
 
 def _markdown_nav(text: str) -> bool:

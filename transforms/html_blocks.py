@@ -37,6 +37,11 @@ BLOCK_TAGS = frozenset({
 })
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _WS = re.compile(r"\s+")
+# What stands between the links of a menu ("首页 | 新闻 · 评论 / 视频"): not words, so not counted
+# against a block's share of link text.
+_MENU_MARKS = re.compile(r"[|｜·•/»]")
+# The gap between two links of a menu: a separator mark and spaces, nothing else.
+_MENU_GAP = re.compile(r"\s*[|｜·•/»]\s*")
 _CENTER_STYLE = re.compile(r"text-align\s*:\s*center", re.I)
 # class/id tokens of ad slots and image captions.
 _AD_HINT = re.compile(r"(?:^|[\s_-])(?:ad|ads|advert|advertisement|adsbygoogle|single_ad|ad_embed|sponsor|banner)(?:$|[\s_-])", re.I)
@@ -44,7 +49,9 @@ _CAPTION_HINT = re.compile(r"caption|wp-caption|img-desc|pic-desc|photo-desc", r
 # A CMS's card of another post of the same site (WordPress's oEmbed quote and iframe): not this story.
 _OTHER_POST_HINT = re.compile(r"wp-embedded-content", re.I)
 _CAPTION_TAGS = frozenset({"div", "span", "p", "small"})
-_FILENAME_ALT = re.compile(r"^(?:image|img|pic|photo)?[\w.-]*\.(?:png|jpe?g|gif|webp)$|^(?:image|img|pic)$", re.I)
+# An alt text that only says "an image" (a file name, "img", WeChat's "图片") is not a caption.
+_FILENAME_ALT = re.compile(r"^(?:image|img|pic|photo)?[\w.-]*\.(?:png|jpe?g|gif|webp)$"
+                           r"|^(?:image|img|pic|photo|picture|图片|圖片|图像|圖像|照片|配图|配圖)[\s_-]?\d*$", re.I)
 
 # Elements without content, and elements whose content is raw text (never markup).
 _VOID_TAGS = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
@@ -85,11 +92,12 @@ class Block:
     edits made before that (:meth:`map_spaced`) are applied then, in order.
     """
 
-    __slots__ = ("_pending", "_spaced", "after_image", "centered", "link_share", "raw", "tag", "text", "with_image")
+    __slots__ = ("_pending", "_spaced", "after_image", "centered", "link_share", "links", "menu_gaps", "raw", "tag",
+                 "text", "with_image")
 
     def __init__(self, text: str, spaced: str | None = None, tag: str = "p", centered: bool = False,
                  after_image: bool = False, with_image: bool = False, link_share: float = 0.0,
-                 raw: str | None = None) -> None:
+                 raw: str | None = None, links: int = 0, menu_gaps: int = 0) -> None:
         self.text = text
         self._spaced = spaced
         self._pending: list[Callable[[str], str]] = []
@@ -98,7 +106,9 @@ class Block:
         self.centered = centered
         self.after_image = after_image
         self.with_image = with_image
-        self.link_share = link_share
+        self.link_share = link_share  # of its words (separators not counted) in links
+        self.links = links  # how many links it holds
+        self.menu_gaps = menu_gaps  # gaps between two links that hold only a menu separator ("|", "·")
 
     @property
     def spaced(self) -> str:
@@ -341,6 +351,8 @@ def prune(root: etree._Element, site_xpaths: Iterable[str], trace: list[tuple[st
         except etree.XPathError:
             continue
     doomed: list[tuple[etree._Element, str]] = []
+    # Images a <figcaption> may no longer caption: captioned already, or not of this body.
+    captioned: set[int] = set(range(len(images)))
     for el in root.iter():
         tag = el.tag
         if not isinstance(tag, str):
@@ -373,6 +385,7 @@ def prune(root: etree._Element, site_xpaths: Iterable[str], trace: list[tuple[st
                 images.append(Image(url=src, caption=caption))
                 doomed.append((el, "image"))
         elif tag == "figcaption":
+            _caption_last_image(el, images, captioned)
             doomed.append((el, "caption"))
         else:
             cls, el_id = el.get("class"), el.get("id")
@@ -399,6 +412,17 @@ def prune(root: etree._Element, site_xpaths: Iterable[str], trace: list[tuple[st
             parent.replace(el, marker)
         else:
             _drop_keep_tail(el)
+
+
+def _caption_last_image(figcaption: etree._Element, images: list[Image], captioned: set[int]) -> None:
+    """A ``<figcaption>`` is the caption of the image before it (in its ``<figure>``, or the
+    Markdown image right above it), and the words a reader sees win over the alt text."""
+    if not images or len(images) - 1 in captioned:
+        return
+    text = _WS.sub(" ", "".join(figcaption.itertext())).strip()
+    if text:
+        images[-1] = Image(url=images[-1].url, caption=text)
+        captioned.add(len(images) - 1)
 
 
 def _xml_safe(text: str | None) -> str | None:
@@ -438,27 +462,30 @@ def blocks(root: etree._Element) -> list[Block]:
     image_pending = image_in_block = False
     link_depth = 0
     link_chars = 0
+    links = menu_gaps = marks = 0
+    gap: list[str] | None = None  # the text since the last link closed, in this block
     centered_depth: list[bool] = [False]
     tags: list[str] = ["body"]
     # (tag, is_link) of every open element, so that its end event need not look again.
     open_elements: list[tuple[str, bool]] = []
 
     def flush() -> None:
-        nonlocal image_pending, image_in_block, link_chars
+        nonlocal image_pending, image_in_block, link_chars, links, menu_gaps, gap, marks
         raw = "".join(buf)
         buf.clear()
+        gap = None
         if not raw or raw.isspace():  # normalises to nothing: no block
-            link_chars = 0
+            link_chars = links = menu_gaps = marks = 0
             image_in_block = False
             return
         # entities decoded (double-escaped ones too); markup the source escaped is still markup
         raw = visible_text(raw)
         text = normalize_inline(raw)
-        share = min(1.0, link_chars / max(1, len(_WS.sub("", raw)))) if link_chars else 0.0
-        link_chars = 0
+        share = min(1.0, link_chars / max(1, len(_WS.sub("", raw)) - marks)) if link_chars else 0.0
+        n_links, n_gaps, link_chars, links, menu_gaps, marks = links, menu_gaps, 0, 0, 0, 0
         if text:
             out.append(Block(text=text, tag=tags[-1], centered=centered_depth[-1], after_image=image_pending,
-                             with_image=image_in_block, link_share=share, raw=raw))
+                             with_image=image_in_block, link_share=share, raw=raw, links=n_links, menu_gaps=n_gaps))
             image_pending = False
         image_in_block = False
 
@@ -470,7 +497,10 @@ def blocks(root: etree._Element) -> list[Block]:
             is_link = not is_block and el.get("href") is not None
             open_elements.append((tag, is_link))
             if is_link:
+                if not link_depth and gap is not None and _MENU_GAP.fullmatch("".join(gap)):
+                    menu_gaps += 1
                 link_depth += 1
+                links += 1
             if tag == "news-etl-image":
                 image_pending = image_in_block = True
             elif is_block or tag == "br":
@@ -486,10 +516,16 @@ def blocks(root: etree._Element) -> list[Block]:
                 buf.append(text)
                 if link_depth:
                     link_chars += len(_WS.sub("", text))
+                else:
+                    marks += len(_MENU_MARKS.findall(text))
+                    if gap is not None:
+                        gap.append(text)
         else:
             tag, is_link = open_elements.pop()
             if is_link:
                 link_depth -= 1
+                if not link_depth:
+                    gap = []
             if tag in BLOCK_TAGS:
                 if buf:
                     flush()
@@ -503,5 +539,9 @@ def blocks(root: etree._Element) -> list[Block]:
                 buf.append(tail)
                 if link_depth:
                     link_chars += len(_WS.sub("", tail))
+                else:
+                    marks += len(_MENU_MARKS.findall(tail))
+                    if gap is not None:
+                        gap.append(tail)
     flush()
     return out

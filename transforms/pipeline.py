@@ -12,10 +12,10 @@ import traceback
 from dataclasses import dataclass, field
 
 from transforms import boilerplate, html_blocks
+from transforms.body_format import body_html
 from transforms.decode import DecodeError, decode
 from transforms.general_rules import NamedPattern, general_rules
 from transforms.layouts import Envelope, split_layout
-from transforms.layouts.plain_text import has_block_markup, paragraphs_html
 from transforms.metadata import (
     date_from_match,
     date_from_url,
@@ -137,12 +137,12 @@ def _clean(raw: bytes, source_path: str, sha: str, size: int, trace: Trace | Non
         return _reject(source_path, sha, size, "unknown_layout", "no layout recognises the text")
     general = general_rules()
     _origin_link(env, general.origin_links)  # on the body as written
-    if env.layout in ("jekyll", "feed") and not has_block_markup(env.body):
-        # A header over a body without HTML blocks (a Hugo post, a text file with a title line):
-        # its paragraphs are blank-line runs, as in a file with no header at all; its inline HTML
-        # stays markup, as it was before the runs were wrapped.
-        env.body = paragraphs_html(env.body, escape=False)
-        env.rules_fired.append("body:paragraphs")
+    if env.layout in ("jekyll", "feed"):
+        # A header over a body in any format: HTML as is, Markdown rendered (a WeChat-post mirror,
+        # a Hugo post), plain text as its blank-line runs; inline HTML stays markup in all three.
+        env.body, fmt = body_html(env.body, inline_html=True)
+        if fmt != "html":
+            env.rules_fired.append(f"body:{fmt}")
     rules = list(env.rules_fired)
     removed: list[tuple[str, str]] = []
     body = env.body
@@ -197,8 +197,11 @@ def _clean(raw: bytes, source_path: str, sha: str, size: int, trace: Trace | Non
         rules.append("signature")
     authors = _title_authors(title, site, texts, merge_unique(env.authors, findings.authors), rules)
     text = "\n\n".join(texts)
-    if not title and not text and not images:
-        return _reject(source_path, sha, size, "no_content", f"{env.layout} layout with neither title nor text")
+    if not text and not images and (not title or env.layout == "text"):
+        # A file with no header that is only a heading (a mirror's index page once its menus
+        # are gone) is no article either.
+        what = "a heading and nothing else" if title else "neither title nor text"
+        return _reject(source_path, sha, size, "no_content", f"{env.layout} layout with {what}")
     if trace is not None:
         trace.layout, trace.site, trace.encoding, trace.removed = env.layout, site.key if site else None, \
             decoded.encoding, removed

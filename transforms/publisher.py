@@ -59,6 +59,11 @@ def looks_like_site(suffix: str, site_name: str | None = None) -> bool:
     return suffix.endswith((*g.outlet_suffixes, *g.site_name_endings)) or bool(_LATIN_SITE.match(suffix))
 
 
+def looks_like_outlet(name: str) -> bool:
+    """A name with an outlet's ending ("某某日报", "某某周刊", "某某之声"): a publication, never a person."""
+    return 3 <= len(name) <= 24 and name.endswith(tuple(general_rules().outlet_suffixes)) and not _NOT_A_SITE.search(name)
+
+
 def split_title_suffix(title: str | None, site_name: str | None = None) -> tuple[str | None, str | None]:
     """``("标题", "SiteName")`` for ``"标题 - SiteName"`` / ``"标题 | SiteName"``; the title alone otherwise."""
     if not title:

@@ -24,7 +24,7 @@ from transforms.general_rules import general_rules
 from transforms.layouts.base import Envelope
 from transforms.layouts.header import read_header
 from transforms.metadata import DEFAULT_TZ, MAX_YEAR, MIN_YEAR, parse_datetime, split_names
-from transforms.publisher import split_title_suffix
+from transforms.publisher import looks_like_outlet, split_title_suffix
 from transforms.sites import is_share_url, publisher_aliases
 from transforms.text import normalize_title
 
@@ -312,7 +312,8 @@ def apply_conventions(env: Envelope, data: dict) -> None:
         env.title, env.title_suffix = title, suffix
         env.rules_fired.append("title_suffix")
     aliases = publisher_aliases()
-    own = [a for a in env.authors if a == suffix or a == env.site_name or a in aliases]
+    # ... or an outlet's name by its shape ("author: 乡村教育周刊"): a publication, not a person.
+    own = [a for a in env.authors if a == suffix or a == env.site_name or a in aliases or looks_like_outlet(a)]
     if own:
         env.authors = [a for a in env.authors if a not in own]
         env.source_name = env.source_name or own[0]
