@@ -48,7 +48,7 @@ lock: uv
 run: install
 	$(BIN)/news-etl run $(INPUT) $(OUTPUT)
 	@echo ""
-	@echo "Output in $(OUTPUT)/: articles/ (Parquet, year=YYYY/month=MM), rejects/, _runs/ (one JSON per run)."
+	@echo "Output in $(OUTPUT)/: articles/ (Parquet, year=YYYY/month=M), rejects/, _runs/ (one JSON per run)."
 	@echo "Read it:  $(BIN)/news-etl stats $(OUTPUT)"
 	@echo "      or: $(BIN)/python -c \"import pyarrow.dataset as ds; print(ds.dataset('$(OUTPUT)/articles', partitioning='hive').to_table().select(['published_at', 'publisher', 'title']))\""
 	@echo "      or: $(BIN)/python -c \"import duckdb; duckdb.sql(\\\"SELECT publisher, count(*) FROM read_parquet('$(OUTPUT)/articles/**/*.parquet', hive_partitioning=true) GROUP BY 1\\\").show()\""

@@ -24,7 +24,7 @@ from fsspec.implementations.local import LocalFileSystem
 from flows.faults import crash_on, pause_point
 from flows.storage import STAGED_SUFFIX, InputRejected, open_root, read_local, write_parquet, write_staged
 from flows.storage import join as join_path
-from schemas import UNDATED_PARTITION, articles_table, partition_of, rejects_table
+from schemas import articles_table, partition_dir, partition_of, rejects_table
 from schemas.internal import DEDUP_SCHEMA, OUTCOME_SCHEMA
 from transforms import dedup, quality
 from transforms.dedup import KEY_COLUMNS, key_matrix
@@ -157,12 +157,12 @@ def _stage(result: BatchResult, records: list[Record], rejects: list[Reject], ou
     (:func:`flows.storage.write_staged`); note them in ``result``."""
     result.articles, result.rejects = len(records), len(rejects)
     staged = name.removesuffix(".parquet") + STAGED_SUFFIX
-    by_partition: dict[tuple[str, str], list[Record]] = {}
+    by_partition: dict[tuple[int, int] | tuple[None, None], list[Record]] = {}
     for r in records:
-        by_partition.setdefault(partition_of(r), []).append(r)
-    for (year, month), recs in sorted(by_partition.items()):
-        result.months["undated" if year == UNDATED_PARTITION else f"{year}-{month}"] += len(recs)
-        part = join_path("articles", f"year={year}", f"month={month}", staged)
+        by_partition.setdefault(partition_of(r.published_at), []).append(r)
+    for (year, month), recs in sorted(by_partition.items(), key=lambda kv: (kv[0][0] or 0, kv[0][1] or 0)):
+        result.months["undated" if year is None else f"{year:04d}-{month:02d}"] += len(recs)
+        part = join_path("articles", partition_dir(year, month), staged)
         write_staged(out_fs, join_path(out_root, part), articles_table(recs, run_id, rules))
         result.parts.append(part)
     if rejects:

@@ -59,11 +59,12 @@ class RunPlan:
     links: pa.Table  # LINKS_SCHEMA: duplicate_of of the articles this run cleaned
     relink: pa.Table  # LINKS_SCHEMA: kept articles whose duplicate_of changes
     staged: list[str] = field(default_factory=list)  # files the batches staged (relative to the stage)
+    relayout: bool = False  # the live version has an older layout (Store.layout_outdated): rewrite it anyway
 
     @property
     def changes(self) -> bool:
-        """Whether the new version differs from the live one at all."""
-        return bool(self.delta.num_rows or self.full_refresh)
+        """Whether the new version differs from the live one at all (rows, or where they sit)."""
+        return bool(self.delta.num_rows or self.full_refresh or self.relayout)
 
     def staged_parts(self, dataset: str) -> list[str]:
         return sorted(p for p in self.staged if p.startswith(dataset + "/"))
@@ -138,7 +139,8 @@ def plan_run(store: Store, run_id: str, rules: str, inputs: InputPlan, state: pa
                                   or 0)
     counts.duplicates_new = int(pc.sum(pc.is_valid(links.column("duplicate_of"))).as_py() or 0)
     staged = [p for r in results for p in r.staged()]
-    return RunPlan(run_id, full_refresh, counts, new_state, delta, drop_articles, drop_rejects, links, relink, staged)
+    return RunPlan(run_id, full_refresh, counts, new_state, delta, drop_articles, drop_rejects, links, relink, staged,
+                   relayout=not full_refresh and store.layout_outdated())
 
 
 def _apply(state: pa.Table, delta: pa.Table) -> pa.Table:

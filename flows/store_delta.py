@@ -3,7 +3,8 @@ outputs written with ``--table-format delta``.
 
 Layout under OUTPUT (each a Delta table: Parquet files plus ``_delta_log/``)::
 
-    articles/     partitioned by year, month (integers; null when undated); key doc_id
+    articles/     partitioned by year, month (integers; null when undated: the log types
+                  them, so no reader infers anything; see schemas.partitions); key doc_id
     rejects/      key source_path
     _state/       one row per source_path: stat, hash, kind, rules (what the next run compares
                   against); overwritten by each run
@@ -67,6 +68,7 @@ from flows.store import (
 )
 from schemas.articles import ARTICLES_SCHEMA
 from schemas.internal import DEDUP_SCHEMA
+from schemas.partitions import PARTITION_SCHEMA, partition_columns
 from schemas.read import delta_dataset, delta_storage_options
 from schemas.rejects import REJECTS_SCHEMA
 from schemas.version import SCHEMA_VERSION
@@ -81,7 +83,6 @@ GATE_SCHEMA = pa.schema([pa.field("run_id", pa.string(), nullable=False),
                          pa.field("published_at", pa.float64(), nullable=False)])
 SCHEME_META = "news_etl.minhash_scheme"
 VERSION_META = "news_etl.schema_version"  # in the commit of _state: the schema version the run wrote
-PARTITIONS = [pa.field("year", pa.int16()), pa.field("month", pa.int8())]
 OP = "_op"  # merge source column: upsert | relink | delete
 
 
@@ -190,6 +191,11 @@ class DeltaStore(FsStore):
         return removed
 
     # -- reading what is live ----------------------------------------------
+    def layout_outdated(self) -> bool:
+        """Never: Delta's partition values are typed in its log, and undated articles
+        have been null there in every schema version."""
+        return False
+
     def load_state(self) -> pa.Table:
         table = self._table("_state")
         if table is None:
@@ -330,12 +336,12 @@ def _is_conflict(exc: Exception) -> bool:
 
 
 def _with_partitions(table: pa.Table) -> pa.Table:
-    """``year`` and ``month`` columns from ``published_at``: null when undated (Delta's null
-    partition value, what Hive readers get from the default partition of the Parquet layout)."""
-    ts = table.column("published_at")
-    year = pc.cast(pc.year(ts), pa.int16()) if table.num_rows else pa.array([], pa.int16())
-    month = pc.cast(pc.month(ts), pa.int8()) if table.num_rows else pa.array([], pa.int8())
-    return table.append_column(PARTITIONS[0], year).append_column(PARTITIONS[1], month)
+    """``year`` and ``month`` columns from ``published_at`` (:func:`schemas.partitions.partition_columns`):
+    null when undated, Delta's own null partition value (what ``schemas.read`` gives for the
+    Parquet layout's ``year=0/month=0`` too)."""
+    year, month = partition_columns(table.column("published_at"))
+    return table.append_column(PARTITION_SCHEMA.field("year"), year).append_column(PARTITION_SCHEMA.field("month"),
+                                                                                   month)
 
 
 def _ops(rows: pa.Table, key: str, gone: set[str], relink: dict[str, str | None]) -> pa.Table:

@@ -5,7 +5,7 @@ Layout under OUTPUT::
     articles -> _current/articles      (fixed symlinks: what plain readers open)
     rejects  -> _current/rejects
     _current -> _versions/<run_id>     (swapped atomically with rename(2))
-    _versions/<run_id>/articles/year=YYYY/month=MM/part-*.parquet
+    _versions/<run_id>/articles/year=YYYY/month=M/part-*.parquet   (undated: year=0/month=0)
     _versions/<run_id>/rejects/part-*.parquet
     _versions/<run_id>/_state/part-<run>.parquet   (the state log: one part per run, rows
                                        replace earlier ones by source_path; merged past MAX_STATE_PARTS)
@@ -70,6 +70,7 @@ from flows.store import (
 )
 from schemas import ARTICLES_SCHEMA, REJECTS_SCHEMA, articles_table, rejects_table
 from schemas.internal import DEDUP_SCHEMA
+from schemas.partitions import UNDATED_DIR, canonical_dir
 
 if TYPE_CHECKING:
     from flows.incremental import RunPlan, VersionCounts
@@ -143,6 +144,31 @@ class ParquetStore(FsStore):
         if os.path.islink(link):
             return os.path.basename(os.readlink(link).rstrip("/"))
         return None
+
+    def layout_outdated(self) -> bool:
+        """Whether the live version has partition directories of a pre-1.2 spelling (the Hive
+        default partition, ``month=08``): the next run then writes a new version even if no
+        input changed. A listing of the year and month directories, no file opened."""
+        run = self.current_run()
+        return run is not None and bool(self._misplaced(self.version_path(run)))
+
+    @staticmethod
+    def _misplaced(root: str) -> dict[str, str]:
+        """``{partition directory: where it belongs}`` for the articles' partition directories
+        under ``root`` not spelled as :func:`schemas.partitions.partition_dir` spells them."""
+        articles = posixpath.join(root, "articles")
+        out = {}
+        for year in sorted(os.listdir(articles)) if os.path.isdir(articles) else []:
+            ydir = posixpath.join(articles, year)
+            if not (year.startswith("year=") and os.path.isdir(ydir)):
+                continue
+            for month in sorted(os.listdir(ydir)):
+                if month.startswith("month=") and os.path.isdir(posixpath.join(ydir, month)):
+                    rel = posixpath.join(year, month)
+                    target = canonical_dir(year.removeprefix("year="), month.removeprefix("month="))
+                    if target != rel:
+                        out[rel] = target
+        return out
 
     def load_state(self) -> pa.Table:
         """The live state: the version's state log composed (a pre-1.1 single file is read as one part)."""
@@ -222,6 +248,7 @@ class ParquetStore(FsStore):
             stage = self.staging_path(run_id)
             before = self._count_parts(self.version_path(old))
             self._link_tree(self.version_path(old), stage)
+            self._relayout(stage)
             merged = self._compact_partitions(stage, run_id, max_files=1)
             state = self.load_state()
             self._write_state(stage, run_id, state, state, force_merge=True)
@@ -251,6 +278,7 @@ class ParquetStore(FsStore):
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
             for f in [pool.submit(*job) for job in jobs]:
                 f.result()
+        self._relayout(stage)
         self._compact_partitions(stage, run_id, self.max_partition_files)
         if old:
             for rel_dir in (DEDUP_DIR, STATE_DIR):
@@ -379,6 +407,28 @@ class ParquetStore(FsStore):
             delta = delta.sort_by("source_path")
         write_parquet(self.fs, posixpath.join(state_dir, f"part-{run_id}.parquet"), stamped(delta.cast(STATE_SCHEMA)))
 
+    def _relayout(self, stage: str) -> list[str]:
+        """Move the parts of partition directories a pre-1.2 layout spelled otherwise (undated
+        under the Hive default partition, ``month=08``) to where they belong
+        (:func:`schemas.partitions.canonical_dir`). The files hold no partition column, so
+        they move as they are (a rename in the new version): new paths, and a reader that
+        listed the old version finds its old paths gone, never different. Returns the
+        moved parts' new paths."""
+        moved = []
+        for rel, target in self._misplaced(stage).items():
+            src_dir, dst_dir = posixpath.join(stage, "articles", rel), posixpath.join(stage, "articles", target)
+            os.makedirs(dst_dir, exist_ok=True)
+            for f in sorted(os.listdir(src_dir)):
+                dst = posixpath.join(dst_dir, f)
+                if os.path.exists(dst):  # part names hold their run id: never seen, but never overwrite a part
+                    raise FileExistsError(f"{dst}: a part of that name is already in {target}")
+                os.rename(posixpath.join(src_dir, f), dst)
+                moved.append(dst)
+            os.rmdir(src_dir)
+            with contextlib.suppress(OSError):  # the year directory, once it is empty
+                os.rmdir(posixpath.dirname(src_dir))
+        return moved
+
     def _link_tree(self, src_root: str, dst_root: str) -> None:
         """Hard-link every file under ``src_root`` to the same place under ``dst_root``."""
         for dirpath, _dirs, files in os.walk(src_root):
@@ -395,15 +445,14 @@ class ParquetStore(FsStore):
         ``pyarrow.dataset``) then see every column and zero rows instead of failing
         on an empty folder. The part belongs to no state row, so the next run never
         carries it: it writes one again only while the dataset is still empty.
-        The articles' part sits in ``year=0/month=0``, a partition no date maps to:
-        readers that infer the hive columns get ``year`` and ``month`` as integers
-        (the undated partition alone, all nulls, defeats pyarrow's and pandas'
-        inference; a file outside any partition would have no hive columns).
+        The articles' part sits in ``year=0/month=0``, the undated partition
+        (:mod:`schemas.partitions`): readers that infer the hive columns get ``year``
+        and ``month`` as integers (a file outside any partition would have no hive columns).
         (Delta tables keep their schema in the log and need none of this.)
         """
         name = f"part-{run_id}{EMPTY_SUFFIX}"
         if counts.articles_total == 0:
-            write_parquet(self.fs, posixpath.join(stage, "articles", "year=0", "month=0", name), articles_table([], run_id))
+            write_parquet(self.fs, posixpath.join(stage, "articles", UNDATED_DIR, name), articles_table([], run_id))
         if counts.rejects_total == 0:
             write_parquet(self.fs, posixpath.join(stage, "rejects", name), rejects_table([], run_id))
 

@@ -1,9 +1,9 @@
 """The ``articles`` dataset: one row per clean article.
 
-Files are hive-partitioned by ``year=YYYY/month=MM`` of ``published_at`` (UTC);
-undated articles go to the Hive default partition (``__HIVE_DEFAULT_PARTITION__``),
-which pyarrow, DuckDB and Spark read back as null. The partition columns are in
-the directory names only, never inside the files.
+Files are hive-partitioned by ``year=YYYY/month=M`` (``year=2020/month=8``) of ``published_at`` (UTC);
+undated articles sit in ``year=0/month=0`` (:mod:`schemas.partitions`: the one
+rule, and why not the Hive default partition). The partition columns are in the
+directory names only, never inside the files.
 """
 from __future__ import annotations
 
@@ -14,8 +14,6 @@ import pyarrow as pa
 from schemas.version import METADATA_KEY, SCHEMA_VERSION
 from transforms.records import Record
 
-UNDATED_PARTITION = "__HIVE_DEFAULT_PARTITION__"
-PARTITION_COLUMNS = ("year", "month")
 _STRINGS = pa.list_(pa.string())
 IMAGE_TYPE = pa.struct([pa.field("url", pa.string(), nullable=False), pa.field("caption", pa.string())])
 
@@ -54,13 +52,6 @@ COLUMNS: tuple[tuple[pa.Field, str], ...] = (
     (pa.field("schema_version", pa.string(), nullable=False), "version of this schema"),
 )
 ARTICLES_SCHEMA = pa.schema([f for f, _ in COLUMNS], metadata={METADATA_KEY: SCHEMA_VERSION.encode()})
-
-
-def partition_of(record: Record) -> tuple[str, str]:
-    """``(year, month)`` directory values, derived only from the parsed date."""
-    if record.published_at is None:
-        return UNDATED_PARTITION, UNDATED_PARTITION
-    return f"{record.published_at.year:04d}", f"{record.published_at.month:02d}"
 
 
 def articles_table(records: Iterable[Record], run_id: str, rules_version: str | None = None) -> pa.Table:

@@ -20,8 +20,8 @@ def _table(columns: tuple[tuple[pa.Field, str], ...]) -> str:
 def render() -> str:
     return (f"Schema version **{SCHEMA_VERSION}** (in every file's metadata under `news_etl.schema_version`, "
             "and in the `schema_version` column).\n\n"
-            "`articles` (partitioned by `year=YYYY/month=MM` of `published_at` in UTC; undated articles in "
-            "`year=__HIVE_DEFAULT_PARTITION__/month=__HIVE_DEFAULT_PARTITION__`, read back as null):\n\n"
+            "`articles` (partitioned by `year=YYYY/month=M` of `published_at` in UTC; undated articles in "
+            "`year=0/month=0`, which plain readers see as 0 and `schemas.read` as null):\n\n"
             f"{_table(articles.COLUMNS)}\n\n`rejects`:\n\n{_table(rejects.COLUMNS)}\n")
 
 

@@ -1,9 +1,12 @@
 """Open the output datasets with pyarrow, whichever backend wrote them.
 
 Versioned Parquet (local): ``OUTPUT/articles`` is a symlink into the live
-version; partition types are fixed rather than inferred, because inference
-fails when every article is undated (all partitions are the Hive default) and
-an explicit partitioning gives ``year``/``month`` as integers.
+version; partition types are fixed rather than inferred (``year`` int16,
+``month`` int8, as in Delta), and the undated partition ``year=0/month=0`` is
+read back as null (:mod:`schemas.partitions`), so undated articles have a null
+year and month here whichever backend wrote them; plain hive readers see 0.
+An output not yet moved to the 1.2 layout (undated rows under the Hive default
+partition, ``month=08``) reads the same.
 
 Delta Lake (object storage, or ``--table-format delta``): ``OUTPUT/articles``
 is a Delta table, read through delta-rs at its latest version (``year`` and
@@ -24,11 +27,13 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.fs as pafs
 
-from schemas.articles import ARTICLES_SCHEMA, UNDATED_PARTITION
+from schemas.articles import ARTICLES_SCHEMA
+from schemas.partitions import LEGACY_UNDATED, LEGACY_UNDATED_DIR, PARTITION_SCHEMA, UNDATED_VALUE
 from schemas.rejects import REJECTS_SCHEMA
 
-PARTITIONING = ds.HivePartitioning(pa.schema([("year", pa.int16()), ("month", pa.int8())]),
-                               null_fallback=UNDATED_PARTITION)
+# A directory value of UNDATED_VALUE ("0") is read as null: year=0/month=0 holds the undated articles.
+PARTITIONING = ds.HivePartitioning(PARTITION_SCHEMA, null_fallback=UNDATED_VALUE)
+LEGACY_PARTITIONING = ds.HivePartitioning(PARTITION_SCHEMA, null_fallback=LEGACY_UNDATED)
 
 
 def delta_storage_options(url: str) -> dict[str, str] | None:
@@ -89,13 +94,16 @@ def delta_table(output: str, name: str):
 
 
 def articles_dataset(output: str) -> ds.Dataset:
-    """The ``articles`` dataset under an output root, with year/month columns."""
+    """The ``articles`` dataset under an output root, with year/month columns (null when undated)."""
     table = delta_table(output, "articles")
     if table is not None:
         return delta_dataset(table)
     fs, root = fsspec.core.url_to_fs(str(output))
-    return ds.dataset(posixpath.join(root.rstrip("/"), "articles"), format="parquet", partitioning=PARTITIONING,
-                      schema=pa.unify_schemas([ARTICLES_SCHEMA, PARTITIONING.schema]), filesystem=fs)
+    path = posixpath.join(root.rstrip("/"), "articles")
+    # a version is in one layout or the other: the store moves every undated part at once
+    partitioning = LEGACY_PARTITIONING if fs.isdir(posixpath.join(path, LEGACY_UNDATED_DIR)) else PARTITIONING
+    return ds.dataset(path, format="parquet", partitioning=partitioning,
+                      schema=pa.unify_schemas([ARTICLES_SCHEMA, PARTITION_SCHEMA]), filesystem=fs)
 
 
 def rejects_dataset(output: str) -> ds.Dataset:

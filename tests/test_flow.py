@@ -68,7 +68,7 @@ def test_undated_articles_get_their_own_partition(harness, tmp_path: Path) -> No
     out = tmp_path / "out"
     etl_flow(str(src), str(out), workers=1)
     parts = list((out / "articles").rglob("*.parquet"))
-    assert [p.parent.parent.name for p in parts] == ["year=__HIVE_DEFAULT_PARTITION__"]
+    assert [(p.parent.parent.name, p.parent.name) for p in parts] == [("year=0", "month=0")]
     row = _read(out, "articles").to_pylist()[0]
     assert row["published_at"] is None and row["year"] is None and row["title"] == "无日期的标题"
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from schemas import UNDATED_PARTITION, partition_of
+from schemas import UNDATED_DIR, partition_dir, partition_of
 from tests.conftest import DEV, raw
 from transforms.decode import DecodeError, decode
 from transforms.pipeline import clean_document
@@ -315,9 +315,9 @@ def test_dates_in_odd_or_invalid_formats(value: str, expected: dt.datetime | Non
     r = record(jekyll(f"title: t\ndate: {value}\n"))
     assert r.published_at == expected
     assert r.date_source == ("front_matter" if expected else None)
-    year, month = partition_of(r)
-    assert (year, month) == ((f"{expected.year:04d}", f"{expected.month:02d}") if expected
-                             else (UNDATED_PARTITION, UNDATED_PARTITION))
+    assert partition_of(r.published_at) == ((expected.year, expected.month) if expected else (None, None))
+    assert partition_dir(*partition_of(r.published_at)) == (f"year={expected.year}/month={expected.month}"
+                                                            if expected else UNDATED_DIR)
 
 
 def test_duplicate_keys_keep_the_last_value_and_say_so() -> None:
@@ -468,16 +468,15 @@ def test_at_the_limit_is_cleaned() -> None:
 def test_source_path_is_data_never_a_location(path: str) -> None:
     r = record(raw(FEED), path)
     assert r.source_path == path and re.fullmatch(r"[0-9a-f]{32}", r.doc_id)
-    year, month = partition_of(r)
-    assert (year, month) == ("2023", "04")
+    assert partition_dir(*partition_of(r.published_at)) == "year=2023/month=4"
 
 
 @pytest.mark.parametrize("date", ["../../../tmp/x", "2022/../../x", "year=2022/month=01", "2022-04-19/../..",
                                   "%2e%2e%2f", "2022-04-19\n../x"])
 def test_partition_comes_only_from_a_parsed_date(date: str) -> None:
     r = record(jekyll(f"title: t\ndate: {date!r}\n"))
-    for value in partition_of(r):
-        assert re.fullmatch(r"\d{4}|\d{2}", value) or value == UNDATED_PARTITION
+    assert re.fullmatch(r"year=\d{4}/month=([1-9]|1[0-2])", partition_dir(*partition_of(r.published_at))) or \
+        partition_dir(*partition_of(r.published_at)) == UNDATED_DIR == "year=0/month=0"
 
 
 # --- never raises ------------------------------------------------------------------------------

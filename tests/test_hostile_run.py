@@ -2,7 +2,7 @@
 
 Every file, link and special file ends as an article or a reject with the
 expected reason; the run exits 0; nothing is written outside OUT; the partition
-directories are only ``year=YYYY/month=MM`` or the Hive default.
+directories are only ``year=YYYY/month=M`` or the undated ``year=0/month=0``.
 """
 from __future__ import annotations
 
@@ -223,9 +223,9 @@ def test_hostile_folder_through_the_cli(hostile, tmp_path: Path) -> None:
         rel = Path(dirpath).relative_to(articles_dir)
         for d in dirnames:
             if len(rel.parts) == 0:
-                assert re.fullmatch(r"year=(\d{4}|__HIVE_DEFAULT_PARTITION__)", d), d
+                assert re.fullmatch(r"year=(\d{4}|0)", d), d
             elif len(rel.parts) == 1:
-                assert re.fullmatch(r"month=(\d{2}|__HIVE_DEFAULT_PARTITION__)", d), d
+                assert re.fullmatch(r"month=([1-9]|1[0-2]|0)", d), d
             else:
                 pytest.fail(f"unexpected directory {rel / d}")
         if len(rel.parts) < 2:
