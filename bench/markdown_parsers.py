@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     bodies = markdown_bodies([c[0] for c in cases])
     chars = sum(len(b) for b in bodies)
     print(f"{len(bodies)} Markdown bodies ({chars:,} characters) × {args.repeat}; {len(cases)} records with expected text\n")
-    print(f"| parser | bodies/s | MB/s | exact paragraphs | text F1 | records with Markdown left |")
+    print("| parser | bodies/s | MB/s | exact paragraphs | text F1 | records with Markdown left |")
     print("|---|---:|---:|---:|---:|---:|")
     for name, render in parsers().items():
         if isinstance(render, str):
