@@ -437,3 +437,21 @@ def test_unknown_outlet_record_never_starts_with_a_dateline_or_credit(page: tupl
         assert rec.publisher and not rec.publisher.endswith(".example")
     if credited:
         assert "leading_byline" in rec.rules_fired
+
+
+def test_title_columnist_vocabulary_is_table_data() -> None:
+    """The genre, rubric and idiom vocabulary that keeps a headline label from being a columnist
+    lives in general.toml ([title_columnist]), not in the pipeline's code."""
+    import ast
+    import inspect
+
+    from transforms import pipeline
+    from transforms.general_rules import general_rules
+
+    code_strings = [n.value for n in ast.walk(ast.parse(inspect.getsource(pipeline)))
+                    if isinstance(n, ast.Constant) and isinstance(n.value, str) and not n.value.startswith(("\"", "``"))]
+    vocabulary = [s for s in code_strings if any("\u4e00" <= c <= "\u9fff" for c in s) and "|" in s]
+    assert vocabulary == []
+    g = general_rules()
+    assert g.not_a_name.search("历史故事") and g.not_a_name.search("前车之鉴") and not g.not_a_name.search("田云")
+    assert g.title_columnist.match("田云：美总统辩论").group("name") == "田云"

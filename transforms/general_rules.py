@@ -103,6 +103,8 @@ class GeneralRules:
     widget_leftovers: tuple[re.Pattern[str], ...]
     footer_texts: tuple[str, ...]
     not_article_images: re.Pattern[str]
+    title_columnist: re.Pattern[str]  # a columnist's name at the head of a title: group "name"
+    not_a_name: re.Pattern[str]  # headline labels in that place that are no name (language knowledge)
 
 
 # Images that are never article images on any page: pixels, spacers, icons, QR codes, zoom buttons.
@@ -173,6 +175,8 @@ def general_rules() -> GeneralRules:
         widget_leftovers=leftovers,
         footer_texts=tuple(f for s in loaded for f in s.footer_texts),
         not_article_images=re.compile(images, re.I),
+        title_columnist=re.compile(t["title_columnist"]["pattern"]),
+        not_a_name=re.compile("|".join(t["title_columnist"]["not_a_name"])),
     )
 
 

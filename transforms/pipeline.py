@@ -32,25 +32,6 @@ from transforms.text import normalize_title
 
 DOC_ID_NAMESPACE = "news-etl/doc/v1:"
 _TIME_ELEMENT = re.compile(r"""<time\b[^>]*\bdatetime\s*=\s*["']([^"']{8,40})["']""", re.I)
-# A columnist named at the head of a title: "田云：美总统辩论令中共恐惧的事实".
-_TITLE_COLUMNIST = re.compile(
-    r"^(?P<name>[\u4e00-\u9fff·]{2,4}?)(?:政经|政經|热邮|熱郵|专栏|專欄|时评|時評|随笔|隨筆|观察|觀察|视点|視點|博客|热评|熱評|快评|快評)?[：:]")
-# Headline labels in the columnist's place: a genre or rubric ("历史故事：", "组图：", "网文：", "读者投稿："),
-# a source that is not a person ("美国务院：", "德媒：", "华人网友：", "中大研究："), a news flag ("突发：",
-# "揭秘：", "最新画面："), an interview ("专访胡平：" is not by 胡平).
-_NOT_A_NAME = re.compile(
-    r"故事|传说|傳說|评注|評注|破解|预言|預言|研究|秘闻|秘聞|史卷|智慧|经典|經典|名言|漫谈|漫談|赏析|賞析|访谈|訪談|日记|日記|纪事|紀事"
-    r"|诗|詩|词|詞|散文|影评|影評|歌词|古训|古訓|评论|評論|投稿|投书|投書|网文|網文|热贴|熱貼|组图|組圖|图解|圖解|视频|視頻|专访|專訪"
-    r"|突发|突發|快讯|快訊|重磅|揭[密秘]|解密|[秘密]档|[秘密]檔|内幕|內幕|幕后|幕後|盘点|盤點|最新|首次|发现|發現|画面|畫面|一幕"
-    r"|惊|驚|崩溃|崩潰|傻眼|心惊|爆料|目击|目擊|自述|警告|小心|笑翻|细思|細思|节奏|節奏|风险|風險|大战|大戰|博弈"
-    r"|[媒网網]$|网友|網友|民众|民眾|选民|選民|专家|專家|学者|學者|官员|官員|议员|議員|官方|政府|国务院|國務院|报告|報告|[局院部]$"
-    r"|皇帝|御史|纪录|紀錄|什么|什麼|肺炎|病毒|疫情|报应|報應|女儿|女兒|儿子|兒子|媒体|媒體|探秘"
-    r"|^(?:美|中|英|日|德|法|俄|港|台|澳|印|北美|全球|中共|泰国|英国|印度|在华|在華)(?!$)"
-    # Genre and column labels: "时评：", "社论：", "特稿：".
-    r"|^(?:时评|時評|社论|社論|短评|短評|快评|快評|热评|熱評|随笔|隨筆|杂谈|雜談|观察|觀察|专栏|專欄|述评|述評|特稿|专题|專題|来论|來論|论坛|論壇|视点|視點|焦点|焦點|札记|札記|手记|手記)$"
-    # Four characters are a name only with a two-character surname; else an idiom ("前车之鉴：").
-    r"|^(?!欧阳|歐陽|司马|司馬|上官|诸葛|諸葛|东方|東方|皇甫|尉迟|尉遲|公孙|公孫|慕容|令狐|长孙|長孫|宇文|司徒|夏侯|端木|西门|西門|南宫|南宮)"
-    r"[\u4e00-\u9fff]{4}$")
 _SIGNATURE = re.compile(r"^[\u4e00-\u9fff·]{2,4}$")
 
 
@@ -240,10 +221,10 @@ def _title_authors(title: str | None, site: Site | None, texts: list[str], bylin
         if m:
             rules.append(rule)
             return merge_unique(split_names(m.group("name")), byline_authors)
-    m = _TITLE_COLUMNIST.match(title)
+    m = general_rules().title_columnist.match(title)
     if m and not byline_authors:
         name = m.group("name")
-        if name not in "".join(texts) and not _NOT_A_NAME.search(name):
+        if name not in "".join(texts) and not general_rules().not_a_name.search(name):
             rules.append("title_columnist")
             return [name]
     return list(byline_authors)
