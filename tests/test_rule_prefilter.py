@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from transforms import boilerplate
-from transforms.boilerplate import AnyOf, literal_prefilter, required_literals
+from transforms.boilerplate import AnyOf, literal_prefilter
+from transforms.regex_literals import required_literals
 from transforms.sites import all_sites
 
 _RULES = [p for _, p, _ in boilerplate.DROP_BLOCK_RULES] + [
@@ -39,10 +40,18 @@ def test_prefilter_lets_every_match_through(pattern: re.Pattern[str]) -> None:
 
 def test_required_literals() -> None:
     def lits(p: str, flags: int = 0) -> set[str] | None:
-        c = re.compile(p, flags)
-        return required_literals(boilerplate._sre_parse.parse(c.pattern, c.flags), bool(c.flags & re.I))
+        return required_literals(p, bool(flags & re.I))
 
     assert lits(r"^原文(?:地址|链接)[：:]") == {"原文"}  # the best of {"原文"} and {"地址", "链接"}
+    assert lits(r"(?<!记者)(?P<name>王明)\s*报道") == {"王明"}  # lookarounds require nothing
+    assert lits(r"a\.b\u4e2d[x-z]") == {"a.b中x", "a.b中y", "a.b中z"}  # escapes and small ranges
+    assert lits(r"[a-z]+新闻") == {"新闻"}  # a large range is no literal
+    assert lits(r"x{,2}") is None and lits(r"x{,2}z") == {"z"}  # {,2} may be none
+    assert lits(r"x{2,3}|y+") == {"x", "y"}
+    assert lits(r"a{b") == {"a{b"}  # a brace that is no quantifier is a literal, as in re
+    assert lits(r"(?i)abc") is None and lits(r"(?s:a)bc") is None  # inline flags: not read
+    assert lits(r"[^。]{1,4}代表") == {"代表"}
+    assert lits(r"(?:abc") is None  # not a pattern re would compile
     assert lits(r"abc|\d+") is None  # one alternative has no literal: no prefilter
     assert lits(r"小[铃鈴]铛") == {"小铃铛", "小鈴铛"}
     assert lits(r"x?y*") is None  # optional parts are not required

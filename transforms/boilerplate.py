@@ -16,15 +16,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from re import _constants as _sre
-from re import _parser as _sre_parse
 
 from transforms.credits import parse_credit
 from transforms.general_rules import GeneralRules, NamedPattern, general_rules
 from transforms.html_blocks import Block
 from transforms.metadata import merge_unique, split_names
+from transforms.regex_literals import required_literals
 from transforms.sites import publisher_aliases
 from transforms.text import normalize_inline
+
 
 # Literal prefilters -----------------------------------------------------------
 # Most blocks match no rule, and a rule's regex is tried at every position of the
@@ -32,70 +32,8 @@ from transforms.text import normalize_inline
 # every rule contains literal words, one of which any match must contain: one scan
 # for all of them (a plain alternation of literals, which the regex engine scans
 # quickly) rules out most blocks, and the rules themselves run only on the rest.
-# The literals are read off the parsed patterns, so the rule tables stay as written.
-_REPEATS = (_sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.POSSESSIVE_REPEAT)
-_MAX_OPTIONS = 16  # adjacent character classes are expanded into words up to this many
-
-
-def _uncased(ch: str) -> bool:
-    return ch.lower() == ch == ch.upper() and ch.casefold() == ch
-
-
-def required_literals(items: _sre_parse.SubPattern | list, ignore_case: bool = False) -> set[str] | None:
-    """Strings one of which every match of the parsed pattern ``items`` contains; None when none are known.
-
-    Sound, not complete: a run of literals (or of small classes of literals) gives
-    its words, a group or a repeat of at least one gives its own, a branch the union
-    over its alternatives; anything else gives nothing. Under ``ignore_case`` only
-    characters without case count, so the literals can be searched for as written.
-    """
-    candidates: list[set[str]] = []
-    run: list[set[str]] = []  # one set of characters per position of adjacent literal items
-
-    def end_run() -> None:
-        words = [""]
-        for chars in run:
-            if len(words) * len(chars) > _MAX_OPTIONS:
-                if words != [""]:
-                    candidates.append(set(words))
-                words = [""]
-                if len(chars) > _MAX_OPTIONS:
-                    continue
-            words = [w + c for w in words for c in chars]
-        if words != [""]:
-            candidates.append(set(words))
-        run.clear()
-
-    for op, av in items:
-        chars = None
-        if op is _sre.LITERAL:
-            chars = {chr(av)}
-        elif op is _sre.IN and all(o is _sre.LITERAL for o, _ in av):
-            chars = {chr(c) for _, c in av}
-        if chars is not None and (not ignore_case or all(map(_uncased, chars))):
-            run.append(chars)
-            continue
-        end_run()
-        found = None
-        if op is _sre.SUBPATTERN:
-            _group, add_flags, del_flags, sub = av
-            if not add_flags and not del_flags:
-                found = required_literals(sub, ignore_case)
-        elif op is _sre.ATOMIC_GROUP:
-            found = required_literals(av, ignore_case)
-        elif op is _sre.BRANCH:
-            options = [required_literals(b, ignore_case) for b in av[1]]
-            if all(options):
-                found = set().union(*options)
-        elif op in _REPEATS and av[0] >= 1:
-            found = required_literals(av[2], ignore_case)
-        if found:
-            candidates.append(found)
-    end_run()
-    # The best set has the longest shortest word, then the fewest words.
-    return max(candidates, key=lambda ws: (min(map(len, ws)), -len(ws))) if candidates else None
-
-
+# The literals are read off the patterns' text (transforms.regex_literals), so the rule
+# tables stay as written.
 def _always(text: str) -> bool:
     return True
 
@@ -111,10 +49,7 @@ def literal_prefilter(patterns: tuple[re.Pattern[str], ...]) -> Callable[[str], 
         return _never
     words: set[str] = set()
     for p in patterns:
-        try:
-            found = required_literals(_sre_parse.parse(p.pattern, p.flags), bool(p.flags & re.I))
-        except Exception:  # an internal of the re module changed: no prefilter, same results
-            found = None
+        found = None if p.flags & re.X else required_literals(p.pattern, bool(p.flags & re.I))
         if not found:
             return _always
         words |= found
