@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         # One Prefect server for every run (each run would otherwise start its own, and on a busy
         # machine one may miss its start-up deadline); it lives as long as this process.
         sys.path.insert(0, str(REPO))
-        from flows.temp_server import TemporaryServer
+        from flows.app.temp_server import TemporaryServer
         server = TemporaryServer()
         server.spawn()
         os.environ["PREFECT_API_URL"] = server.wait_ready(timeout=180)

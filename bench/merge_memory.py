@@ -1,10 +1,10 @@
 #!/usr/bin/env python
-"""Peak memory of a streaming Parquet merge (``flows.parts.merge_parquet``) against the data merged.
+"""Peak memory of a streaming Parquet merge (``flows.inputs.parts.merge_parquet``) against the data merged.
 
     python bench/merge_memory.py [--parts 300] [--target-mib 128] [--row-group-mib 32] [--dir DIR]
 
 Writes ``--parts`` article parts (each the records of the dev fixtures, made
-distinct: own doc_ids, own texts) with ``flows.storage.write_parquet``, then
+distinct: own doc_ids, own texts) with ``flows.inputs.storage.write_parquet``, then
 merges them in a fresh process (Linux: it reads /proc/self/status) and prints, as JSON: the parts' bytes on disk
 and in Arrow, the files written, the seconds, and the merge process's peaks:
 Arrow's memory pool, the Python heap (tracemalloc) and the RSS.
@@ -32,7 +32,7 @@ def status(key):  # kB in /proc/self/status; VmHWM, unlike ru_maxrss, starts afr
     return int(re.search(key + r":\s+(\d+)", open("/proc/self/status").read()).group(1)) * 1024
 
 
-from flows.parts import merge_parquet
+from flows.inputs.parts import merge_parquet
 from schemas.articles import ARTICLES_SCHEMA
 srcs, dst, target, cap = json.loads(sys.argv[1])
 rss0 = status("VmHWM")
@@ -51,7 +51,7 @@ def build_parts(tmp: Path, n: int) -> list[str]:
     import pyarrow.parquet as pq  # noqa: F401 (imported here: the merge process measures its own imports)
     from fsspec.implementations.local import LocalFileSystem
 
-    from flows.storage import write_parquet
+    from flows.inputs.storage import write_parquet
     from schemas import articles_table
     from transforms.pipeline import clean_document
     from transforms.records import Record

@@ -421,12 +421,12 @@ def clean_alone(files: list[Path], root: Path) -> Measure:
 
 
 def batch_layer(raw: Path, work: Path, batch_size: int = 1000) -> Measure | None:
-    """flows.batch.run_batch over the corpus sequentially, no Prefect: read + clean + Parquet, 1 core."""
+    """flows.run.batch.run_batch over the corpus sequentially, no Prefect: read + clean + Parquet, 1 core."""
     try:
         import inspect
 
-        from flows.batch import run_batch
-        from flows.storage import discover
+        from flows.inputs.listing import discover
+        from flows.run.batch import run_batch
     except Exception as exc:  # the flows package is being reworked; this row is a diagnostic only
         print(f"  (batch layer skipped: {type(exc).__name__}: {exc})")
         return None

@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 import lxml.html  # noqa: E402
 import pyarrow as pa  # noqa: E402
 
-from flows.storage import write_staged  # noqa: E402
+from flows.inputs.storage import write_staged  # noqa: E402
 from schemas.articles import articles_table  # noqa: E402
 from transforms import boilerplate, dedup, html_blocks, pipeline  # noqa: E402
 from transforms.decode import decode  # noqa: E402

@@ -9,7 +9,7 @@ versioned with it: a run refuses an output whose major version differs.
 - ``dedup``: one row per cleaned article, the duplicate index. The MinHash
   signature is kept for the few records whose keys collide with another's; the
   64-bit keys (one of the normalised text, one per LSH band) are what every run
-  reads to find the candidates (:mod:`flows.linking`).
+  reads to find the candidates (:mod:`flows.run.linking`).
 """
 from __future__ import annotations
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flows.batch import run_batch
-from flows.incremental import RunPlan, build_version
-from flows.listing import list_inputs
-from flows.plan import plan_inputs
-from flows.store import open_store
+from flows.inputs.listing import list_inputs
+from flows.run.batch import run_batch
+from flows.run.incremental import build_version
+from flows.run.plan import plan_inputs
+from flows.store.changes import RunPlan
+from flows.store.open import open_store
 from transforms.rules_version import rules_version
 
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from flows import chart
-from flows.chart import CHART_KEY, render_png
-from flows.stats import DatasetStats, collect
+from flows.app import chart
+from flows.app.chart import CHART_KEY, render_png
+from flows.app.stats import DatasetStats, collect
 from tests.test_incremental import cli, summary_of
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

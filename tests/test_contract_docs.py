@@ -7,8 +7,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from flows.store import SchemaMismatch, conform_state, stamped
-from flows.store_parquet import ParquetStore as Store
+from flows.store.interface import SchemaMismatch, conform_state, stamped
+from flows.store.parquet import ParquetStore as Store
 from schemas.doc import render
 from transforms.records import REJECT_REASONS
 
@@ -46,7 +46,7 @@ def test_a_dataset_of_another_major_version_is_refused(tmp_path: Path) -> None:
 def test_a_delta_dataset_of_another_major_version_is_refused(tmp_path: Path) -> None:
     from deltalake import CommitProperties, write_deltalake
 
-    from flows.store_delta import VERSION_META, DeltaStore
+    from flows.store.delta import VERSION_META, DeltaStore
 
     store = DeltaStore(str(tmp_path))
     write_deltalake(store.table_uri("_state"), _state("a.md"),

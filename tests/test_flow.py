@@ -27,7 +27,7 @@ def _read(out: Path, name: str):
 
 
 def test_flow_writes_partitioned_articles_and_rejects(harness, sample_dir: Path, tmp_path: Path) -> None:
-    from flows.etl import etl_flow
+    from flows.app.etl import etl_flow
 
     out = tmp_path / "out"
     summary = etl_flow(str(sample_dir), str(out), batch_size=4, workers=2)
@@ -60,7 +60,7 @@ def test_flow_writes_partitioned_articles_and_rejects(harness, sample_dir: Path,
 
 
 def test_undated_articles_get_their_own_partition(harness, tmp_path: Path) -> None:
-    from flows.etl import etl_flow
+    from flows.app.etl import etl_flow
 
     src = tmp_path / "in"
     src.mkdir()
@@ -74,7 +74,7 @@ def test_undated_articles_get_their_own_partition(harness, tmp_path: Path) -> No
 
 
 def test_rerun_replaces_instead_of_duplicating(harness, sample_dir: Path, tmp_path: Path) -> None:
-    from flows.etl import etl_flow
+    from flows.app.etl import etl_flow
 
     out = tmp_path / "out"
     etl_flow(str(sample_dir), str(out), workers=1)
@@ -89,9 +89,9 @@ def test_rerun_replaces_instead_of_duplicating(harness, sample_dir: Path, tmp_pa
 def test_automatic_batches_cover_every_file_once_and_keep_every_worker_busy(n: int, workers: int) -> None:
     import pyarrow as pa
 
-    from flows.etl import MAX_BATCH, MIN_BATCH, auto_batch_size
-    from flows.listing import LISTING_SCHEMA
-    from flows.plan import plan_inputs
+    from flows.app.etl import MAX_BATCH, MIN_BATCH, auto_batch_size
+    from flows.inputs.listing import LISTING_SCHEMA
+    from flows.run.plan import plan_inputs
 
     names = sorted(f"f{i}" for i in range(n))
     listing = pa.table({"source_path": names, "size": [1] * n, "mtime_ns": [1] * n, "etag": [None] * n},

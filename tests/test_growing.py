@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows.plan import plan_inputs
-from flows.store import conform_state, sorted_paths
+from flows.run.plan import plan_inputs
+from flows.store.interface import conform_state, sorted_paths
 from schemas import ARTICLES_SCHEMA, REJECTS_SCHEMA
 from schemas.read import articles_dataset, rejects_dataset
 from tests.conftest import DEV
@@ -68,7 +68,7 @@ def probe_rules(tmp_path: Path, monkeypatch):
 
 
 def _listing(rows: list[tuple]) -> pa.Table:
-    from flows.listing import LISTING_SCHEMA
+    from flows.inputs.listing import LISTING_SCHEMA
 
     return pa.Table.from_pylist([dict(zip(LISTING_SCHEMA.names, r, strict=True)) for r in rows],
                                 schema=LISTING_SCHEMA)

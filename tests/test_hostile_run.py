@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.storage import InputRejected, discover, read_local
+from flows.inputs.listing import discover
+from flows.inputs.storage import InputRejected, read_local
 from schemas.read import articles_dataset, rejects_dataset
 from tests.conftest import raw
 from tests.test_cli import run_cli

@@ -1,4 +1,4 @@
-"""Links from the keys on disk (flows.linking) are exactly what link_duplicates gives
+"""Links from the keys on disk (flows.run.linking) are exactly what link_duplicates gives
 over every record in memory, while reading few signatures."""
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pyarrow.compute as pc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flows.batch import dedup_rows
-from flows.linking import SIG_COLUMNS, compute_links
+from flows.run.batch import dedup_rows
+from flows.run.linking import SIG_COLUMNS, compute_links
 from transforms import dedup
 from transforms.dedup import DedupEntry, link_duplicates
 

@@ -1,4 +1,4 @@
-"""The input listing (flows.listing) on a local tree, fsspec's memory filesystem and S3 (moto server)."""
+"""The input listing (flows.inputs.listing) on a local tree, fsspec's memory filesystem and S3 (moto server)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,9 +11,9 @@ import fsspec
 import pyarrow as pa
 import pytest
 
-import flows.listing
-from flows.listing import LISTING_SCHEMA, etag, list_inputs, mtime_ns
-from flows.storage import discover, local_path
+import flows.inputs.listing
+from flows.inputs.listing import LISTING_SCHEMA, discover, etag, list_inputs, mtime_ns
+from flows.inputs.storage import local_path
 from tests.conftest import DEV
 from tests.test_hostile_run import build_input
 
@@ -81,7 +81,7 @@ def test_an_unlistable_directory_is_listed(tmp_path: Path) -> None:
 
 def test_chunks_make_the_same_table(monkeypatch) -> None:
     whole = list_inputs(str(DEV))
-    monkeypatch.setattr(flows.listing, "CHUNK_ROWS", 7)
+    monkeypatch.setattr(flows.inputs.listing, "CHUNK_ROWS", 7)
     chunked = list_inputs(str(DEV))
     assert whole.num_rows == sum(1 for p in DEV.rglob("*") if p.is_file()) > 7 * 10
     assert chunked.equals(whole)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from flows import storage
-from flows.storage import InputRejected, read_local
+from flows.inputs import storage
+from flows.inputs.storage import InputRejected, read_local
 from tests.test_hostile_run import build_input
 
 

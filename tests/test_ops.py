@@ -24,8 +24,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from flows import assets, reporting, serve
-from flows.report import RunSummary
+from flows.app import assets, reporting, serve
+from flows.app.report import RunSummary
 from schemas.read import articles_dataset, rejects_dataset
 
 BIN = Path(sys.executable).parent / "news-etl"
@@ -140,7 +140,7 @@ def test_prefect_yaml_declares_the_serve_deployment_on_a_process_pool() -> None:
     path, func = dep["entrypoint"].split(":")
     assert (ROOT / path).is_file()
     flow = getattr(importlib.import_module(path.removesuffix(".py").replace("/", ".")), func)
-    from flows.etl import etl_flow
+    from flows.app.etl import etl_flow
 
     assert flow is etl_flow and flow.name == serve.FLOW_NAME
     assert set(dep["parameters"]) <= set(flow.parameters.properties)
@@ -148,7 +148,7 @@ def test_prefect_yaml_declares_the_serve_deployment_on_a_process_pool() -> None:
 
 
 def test_serve_passes_the_runner_to_its_runs(tmp_path: Path) -> None:
-    from flows.cli import build_parser
+    from flows.app.cli import build_parser
 
     args = build_parser().parse_args(["serve", str(tmp_path), "out", "--runner", "dask", "--address", "tcp://h:8786"])
     params = serve.flow_parameters(args.input, args.output, runner=args.runner, address=args.address)
@@ -326,7 +326,7 @@ def test_prefect_deploy_creates_the_deployment_and_a_process_worker_runs_it(pref
     prefect("--no-prompt", "deploy", "--name", serve.DEPLOYMENT_NAME)
     with api(prefect_server) as client:
         d = client.read_deployment_by_name(f"{serve.FLOW_NAME}/{serve.DEPLOYMENT_NAME}")
-        assert d.work_pool_name == serve.WORK_POOL and d.entrypoint == "flows/etl.py:etl_flow"
+        assert d.work_pool_name == serve.WORK_POOL and d.entrypoint == "flows/app/etl.py:etl_flow"
         (sched,) = d.schedules
         assert (sched.schedule.cron, sched.schedule.timezone) == (serve.DEFAULT_CRON, serve.DEFAULT_TIMEZONE)
         assert d.global_concurrency_limit.limit == 1

@@ -1,4 +1,4 @@
-"""Streaming Parquet merges (flows.parts) on real records of the dev fixtures, and the merge planner."""
+"""Streaming Parquet merges (flows.inputs.parts) on real records of the dev fixtures, and the merge planner."""
 from __future__ import annotations
 
 import dataclasses
@@ -15,8 +15,8 @@ import pyarrow.parquet as pq
 import pytest
 from fsspec.implementations.local import LocalFileSystem
 
-from flows.parts import SMALL_SHARE, merge_parquet, plan_merges
-from flows.storage import STAGED_SUFFIX, iter_part, read_staged, write_parquet, write_staged
+from flows.inputs.parts import SMALL_SHARE, merge_parquet, plan_merges, read_staged
+from flows.inputs.storage import STAGED_SUFFIX, iter_part, write_parquet, write_staged
 from schemas import articles_table, rejects_table
 from schemas.articles import ARTICLES_SCHEMA
 from schemas.rejects import REJECTS_SCHEMA
@@ -217,7 +217,7 @@ def test_merge_through_an_fsspec_filesystem(cleaned) -> None:
 
 _MEASURE = """
 import json, sys, pyarrow as pa, pyarrow.parquet as pq
-from flows.parts import merge_parquet
+from flows.inputs.parts import merge_parquet
 from schemas.articles import ARTICLES_SCHEMA
 srcs, dst, cap = json.loads(sys.argv[1])
 baseline = pa.default_memory_pool().max_memory()
@@ -342,7 +342,7 @@ def test_staged_parts_on_a_remote_filesystem_are_lz4_and_read_back(cleaned) -> N
 
 
 def test_a_batch_stages_ipc_parts_and_a_run_leaves_only_parquet(tmp_path: Path) -> None:
-    from flows.batch import run_batch
+    from flows.run.batch import run_batch
     from tests.runs import run_once
 
     src = tmp_path / "in"

@@ -16,7 +16,7 @@ from pathlib import Path
 import pyarrow.dataset as ds
 import pytest
 
-from flows.profile import profile, write_drafts
+from flows.app.profile import profile, write_drafts
 from tests.conftest import DEV, load_gold
 from tests.scoring import bigram_f1, norm, paragraphs, set_f1
 from tests.test_cli import run_cli

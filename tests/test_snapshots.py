@@ -13,7 +13,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
-from flows.cli import build_parser, duration
+from flows.app.cli import build_parser, duration
 from tests.test_incremental import CONTENT, cli, corpus, rows, summary_of  # noqa: F401 (fixture)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from flows import temp_server
+from flows.app import temp_server
 
 BIN = Path(sys.executable).parent / "news-etl"
 
@@ -135,7 +135,7 @@ def _pool_in_fresh_process(code: str, **env: str) -> str:
 
 
 def test_the_cli_makes_jemalloc_arrows_default_before_pyarrow_loads() -> None:
-    code = ("from flows.runtime import prefer_jemalloc; prefer_jemalloc(); import pyarrow as pa, pyarrow.compute as pc; "
+    code = ("from flows.app.runtime import prefer_jemalloc; prefer_jemalloc(); import pyarrow as pa, pyarrow.compute as pc; "
             "t = pa.table({'x': pc.add(pa.array(range(1000)), 1)}); "
             "print(pa.default_memory_pool().backend_name, pa.jemalloc_memory_pool().bytes_allocated() > 0)")
     assert _pool_in_fresh_process(code) == "jemalloc True"  # the compute kernel's output came from it
@@ -143,7 +143,7 @@ def test_the_cli_makes_jemalloc_arrows_default_before_pyarrow_loads() -> None:
 
 
 def test_a_flow_started_without_the_cli_switches_pyarrows_pool() -> None:
-    code = ("import pyarrow as pa; from flows.runtime import use_lean_arrow_pool; "
+    code = ("import pyarrow as pa; from flows.app.runtime import use_lean_arrow_pool; "
             "before = pa.default_memory_pool().backend_name; name = use_lean_arrow_pool(); "
             "kept = pa.array(['x' * 100] * 1000); "
             "print(before, name, pa.jemalloc_memory_pool().bytes_allocated() > 0)")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from flows.pool import describe_exit
+from flows.run.pool import describe_exit
 from tests.test_incremental import BIN, background_run, cli, corpus, reject_paths, reject_rows, rows, summary_of, wait_for_pause  # noqa: F401
 
 POISON = "mirror/415951.md"
@@ -41,7 +41,7 @@ def test_a_process_of_its_own_reports_how_it_died(tmp_path: Path, sample_dir: Pa
     # test process may have started one before the fault variable was set.
     code = f"""
 import json, signal
-from flows.pool import BatchJob, WorkerDied, run_alone
+from flows.run.pool import BatchJob, WorkerDied, run_alone
 if __name__ == "__main__":
     job = BatchJob({str(sample_dir)!r}, {str(tmp_path / "stage")!r}, "r1", 0,
                    ["mirror/415951.md", "mirror/943901.md"], None, {{}})
@@ -113,7 +113,7 @@ def test_the_fork_server_stops_with_the_last_pool(tmp_path: Path, sample_dir: Pa
     code = f"""
 import json, os
 from multiprocessing import forkserver
-from flows.pool import BatchJob, WorkerPool, start_server
+from flows.run.pool import BatchJob, WorkerPool, start_server
 
 def alive(pid):
     try:

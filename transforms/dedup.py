@@ -13,7 +13,7 @@ map ``a * x + b`` modulo 2**32 (``a`` odd, so a bijection) and the signature
 slot is its minimum over the shingles. The parameters come from SHAKE-256 of a
 fixed seed, so they are the same in every process and every numpy version.
 Signatures made by another scheme are not comparable: :data:`SCHEME` names this
-one, and stores written with another are recomputed (see flows/incremental.py).
+one, and stores written with another are recomputed (see flows/run/incremental.py).
 
 Out of core, linking needs only the records that share a key with another:
 :func:`key_matrix` turns each record into 1 + BANDS 64-bit keys (its text hash

@@ -3,7 +3,7 @@
 A run over a folder of millions of files must tell the unchanged ones from the
 rest without opening them, and without one Python object per file: the listing
 is a table (``LISTING_SCHEMA``) that a planner joins with the stored state. It
-is built from the same walk as :func:`flows.storage.discover` (one walk, the
+is built from the same walk as :func:`discover` (one walk, the
 same entries: see that module), in Arrow chunks of ``CHUNK_ROWS`` entries.
 
 Local files carry their size and ``st_mtime_ns`` (a symlink inside the root,
@@ -22,7 +22,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import pyarrow as pa
 from fsspec.implementations.local import LocalFileSystem
 
-from flows.storage import open_root, walk_local
+from flows.inputs.storage import InputFile, open_root, walk_local
 
 LISTING_SCHEMA = pa.schema([
     pa.field("source_path", pa.string(), nullable=False),  # relative to the input root, forward slashes
@@ -43,7 +43,7 @@ def list_inputs(url: str) -> pa.Table:
     """Every input file under ``url`` (``LISTING_SCHEMA``), sorted by ``source_path``.
 
     A single file given as the input is listed under its own name. Sorting is by
-    UTF-8 bytes, which is the code point order of :func:`flows.storage.discover`.
+    UTF-8 bytes, which is the code point order of :func:`discover`.
     """
     batches, chunk = [], []
     for entry in iter_inputs(url):
@@ -148,3 +148,14 @@ def listing_for(url: str) -> pa.Table:
     """The listing :func:`list_ahead` started for ``url`` (once), else a fresh one."""
     ahead = _AHEAD.pop(url, None)
     return ahead.result() if ahead is not None else list_inputs(url)
+
+
+def discover(url: str) -> list[InputFile]:
+    """Every file under ``url``, sorted by relative path (forward slashes).
+
+    The objects of :func:`list_inputs`, the one listing (a table,
+    with each file's stat), for callers that want a list.
+    """
+    table = list_inputs(url)
+    return [InputFile(rel, size) for rel, size in
+            zip(table.column("source_path").to_pylist(), table.column("size").to_pylist(), strict=True)]

@@ -9,16 +9,16 @@ The flow talks to a :class:`Store` only, and never asks which one it has:
 - ``layout_outdated()``: whether the live data sits in an older layout, which the
   next version rewrites even when no input changed;
 - ``stage_url(run_id)``: where the batches write their Parquet parts;
-- ``write(run_id, plan)``: materialise the plan (:mod:`flows.incremental`);
+- ``write(run_id, plan)``: materialise the plan (:mod:`flows.run.incremental`);
 - ``publish(run_id)``: make it live, the single atomic step of a run;
 - ``discard(run_id)``: drop what a run staged when it changes nothing (no new version);
 - ``write_run_log(run_id, summary)``, ``compact()``.
 
 Backends, chosen from the output URL and ``--table-format``:
 
-- :mod:`flows.store_parquet`: versioned Hive-partitioned Parquet on a local
+- :mod:`flows.store.parquet`: versioned Hive-partitioned Parquet on a local
   filesystem (symlink swap, hard links, flock). The default for local paths.
-- :mod:`flows.store_delta`: Delta Lake tables (delta-rs): atomic commits with
+- :mod:`flows.store.delta`: Delta Lake tables (delta-rs): atomic commits with
   S3 conditional writes, merge by ``doc_id``. Always used for object storage
   (``s3://``, ``gs://``, ``az://``...), and locally with ``--table-format delta``.
 """
@@ -33,11 +33,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from flows.storage import open_root
+from flows.inputs.storage import open_root
 from schemas.version import METADATA_KEY, SCHEMA_VERSION
 
 if TYPE_CHECKING:
-    from flows.incremental import RunPlan
+    from flows.store.changes import RunPlan
 
 DATASETS = ("articles", "rejects")
 TABLE_FORMATS = ("parquet", "delta")
@@ -156,30 +156,6 @@ class Store(Protocol):
 
 def is_local(url: str) -> bool:
     return "://" not in url or url.startswith("file://")
-
-
-def open_store(url: str, table_format: str | None = None) -> Store:
-    """The backend for ``url``: Delta Lake on object storage or when asked for, else versioned Parquet.
-
-    An existing output keeps its format: a local folder that holds Delta tables
-    is opened as Delta without ``--table-format``.
-    """
-    if table_format not in (None, *TABLE_FORMATS):
-        raise ValueError(f"unknown table format {table_format!r}; choose one of {', '.join(TABLE_FORMATS)}")
-    if not is_local(url) and table_format == "parquet":
-        raise ValueError(f"{url}: versioned Parquet needs a local filesystem (symlinks, hard links); "
-                         "object storage is written as Delta Lake tables (--table-format delta)")
-    if table_format is None:
-        fs, root = open_root(url)
-        delta_here = fs.exists(posixpath.join(root, "articles", "_delta_log"))
-        table_format = "delta" if not is_local(url) or delta_here else "parquet"
-    if table_format == "delta":
-        from flows.store_delta import DeltaStore
-
-        return DeltaStore(url)
-    from flows.store_parquet import ParquetStore
-
-    return ParquetStore(url)
 
 
 class FsStore:

@@ -17,7 +17,7 @@ the batches it was running:
 Workers are started by a fork server, never forked from the flow process,
 which runs Prefect's threads (a fork copies their locks in whatever state
 they are). The fork server starts with the flow and imports the cleaning code
-once, in the background (:mod:`flows.warm`, ~0.6 s, 1.5 s with pandas
+once, in the background (:mod:`flows.run.warm`, ~0.6 s, 1.5 s with pandas
 installed); each worker is then a fork of that single-threaded process:
 ~10 ms to start, ~40 ms for a one-file batch in a process of its own,
 against ~1 s for a ``spawn`` worker that imports everything again.
@@ -32,9 +32,9 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
-from flows.batch import BatchResult, crash_result, run_batch
+from flows.run.batch import BatchResult, crash_result, run_batch
 
-PRELOAD = ["flows.warm"]
+PRELOAD = ["flows.run.warm"]
 
 
 def context() -> multiprocessing.context.BaseContext:
@@ -81,7 +81,7 @@ def stop_server() -> None:
 
 @dataclass(frozen=True, slots=True)
 class BatchJob:
-    """The arguments of :func:`flows.batch.run_batch` for one batch or piece of one."""
+    """The arguments of :func:`flows.run.batch.run_batch` for one batch or piece of one."""
 
     input_url: str
     stage_url: str

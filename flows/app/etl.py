@@ -2,7 +2,7 @@
 
 One task per batch (hundreds of files), never one per document: a task run
 costs ~15-20 ms of orchestration here. Tasks are scheduled on a thread pool and
-hand the CPU-bound cleaning to a process pool (:mod:`flows.pool`: workers
+hand the CPU-bound cleaning to a process pool (:mod:`flows.run.pool`: workers
 forked from a fork server that imported the cleaning code once, never from this
 multi-threaded process), so every core works without paying Prefect's start-up
 again in each worker process, and a worker that dies costs only its batch.
@@ -18,17 +18,18 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.utilities.annotations import quote
 
-from flows import assets, reporting
-from flows.batch import BatchResult, default_workers, run_batch
+from flows.app import assets, reporting
+from flows.app.report import RunSummary, summarize
+from flows.app.runtime import use_lean_arrow_pool
 from flows.faults import pause_point
-from flows.incremental import build_version
-from flows.listing import listing_for
-from flows.plan import InputPlan, plan_inputs
-from flows.pool import BatchJob, WorkerPool, start_server
-from flows.report import RunSummary, summarize
-from flows.runners import make_task_runner
-from flows.runtime import use_lean_arrow_pool
-from flows.store import DEFAULT_RETAIN_SECONDS, empty_state, new_run_id, open_store
+from flows.inputs.listing import listing_for
+from flows.run.batch import BatchResult, default_workers, run_batch
+from flows.run.incremental import build_version
+from flows.run.plan import InputPlan, plan_inputs
+from flows.run.pool import BatchJob, WorkerPool, start_server
+from flows.run.runners import make_task_runner
+from flows.store.interface import DEFAULT_RETAIN_SECONDS, empty_state, new_run_id
+from flows.store.open import open_store
 from transforms.rules_version import rules_version
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
@@ -60,7 +61,7 @@ def clean_batch(input_url: str, stage_url: str, run_id: str, batch_no: int, rel_
     """Clean one batch; retried on transient I/O errors (parts are overwritten, not duplicated).
 
     A worker process that dies is not such an error: the pool retries and, if
-    need be, splits the batch itself (:class:`flows.pool.WorkerPool`).
+    need be, splits the batch itself (:class:`flows.run.pool.WorkerPool`).
     """
     pool = _POOLS.get(run_id)
     job = BatchJob(input_url, stage_url, run_id, batch_no, rel_paths, max_bytes, previous, "", rules)
@@ -89,7 +90,7 @@ def etl_flow(input_url: str, output_url: str, batch_size: int | None = None, wor
     ``prune``. ``full_refresh`` rebuilds everything from the input alone.
     A superseded version stays readable for ``retain_seconds`` after it was replaced.
     ``table_format`` (parquet | delta) picks the backend for a new local output;
-    object storage is always Delta Lake (:func:`flows.store.open_store`).
+    object storage is always Delta Lake (:func:`flows.store.open.open_store`).
     """
     logger = get_run_logger()
     started = time.perf_counter()

@@ -54,8 +54,8 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from flows.faults import pause_point
-from flows.storage import read_staged
-from flows.store import (
+from flows.inputs.parts import read_staged
+from flows.store.interface import (
     DEFAULT_RETAIN_SECONDS,
     STATE_SCHEMA,
     FsStore,
@@ -74,7 +74,7 @@ from schemas.rejects import REJECTS_SCHEMA
 from schemas.version import SCHEMA_VERSION
 
 if TYPE_CHECKING:
-    from flows.incremental import RunPlan
+    from flows.store.changes import RunPlan
 
 TABLES = ("articles", "rejects", "_state", "_dedup")
 GATE = "_publishes"

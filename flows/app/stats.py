@@ -1,5 +1,5 @@
 """``news-etl stats OUTPUT``: a quick look at a dataset without writing SQL
-(``--plot FILE.png`` draws the same counts: :mod:`flows.chart`).
+(``--plot FILE.png`` draws the same counts: :mod:`flows.app.chart`).
 """
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from flows.store import STATE_SCHEMA, decoded, empty_state, sorted_paths
+from flows.store.interface import STATE_SCHEMA, decoded, empty_state, sorted_paths
 
 # State columns carried into the plan, renamed with this prefix (the join needs distinct names).
 OLD = "old_"
@@ -51,8 +51,8 @@ class InputPlan:
 
 def plan_inputs(listing: pa.Table, state: pa.Table | None, rules: str, *, verify_content: bool = False,
                 keep_stale_rules: bool = False) -> InputPlan:
-    """Join ``listing`` (:data:`flows.listing.LISTING_SCHEMA`) with ``state``
-    (:data:`flows.store.STATE_SCHEMA`, empty or None on a first run or full refresh)."""
+    """Join ``listing`` (:data:`flows.inputs.listing.LISTING_SCHEMA`) with ``state``
+    (:data:`flows.store.interface.STATE_SCHEMA`, empty or None on a first run or full refresh)."""
     state = empty_state() if state is None else state
     old = decoded(state)
     old = old.rename_columns(["source_path", *(OLD + n for n in old.column_names[1:])])

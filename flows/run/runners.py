@@ -1,7 +1,7 @@
 """Where the batches run is configuration, not code.
 
 - ``local`` (default): Prefect's thread-pool task runner schedules the batch
-  tasks, and the CPU-bound cleaning runs in a pool of worker processes (flows/pool.py) with one
+  tasks, and the CPU-bound cleaning runs in a pool of worker processes (flows/run/pool.py) with one
   process per core;
 - ``dask``: prefect-dask's ``DaskTaskRunner`` against an existing cluster
   (``--address tcp://scheduler:8786``) or a local one it starts;

@@ -22,9 +22,10 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flows.batch import default_workers, read_input
-from flows.storage import InputFile, discover, open_root
-from flows.storage import join as join_path
+from flows.inputs.listing import discover
+from flows.inputs.storage import InputFile, open_root
+from flows.inputs.storage import join as join_path
+from flows.run.batch import default_workers, read_input
 from transforms.pipeline import Trace, clean_document
 from transforms.profile import Page, SiteProfile, group_of, page_from_record, profile_site, render_sample, render_table
 from transforms.records import Record
@@ -97,7 +98,7 @@ def _map(fn, input_url: str, paths: list[str], workers: int, progress: bool, lab
     chunks = _chunks(paths)
     bar = None
     if progress and chunks:
-        from flows.progress import ProgressBar
+        from flows.app.progress import ProgressBar
 
         try:
             bar = ProgressBar(len(chunks), len(paths), label=label)

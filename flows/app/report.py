@@ -1,12 +1,12 @@
 """The run summary: counts that must add up. How it prints (terminal, log, Prefect
-artifacts) is :mod:`flows.reporting`, from one list of rows."""
+artifacts) is :mod:`flows.app.reporting`, from one list of rows."""
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
-from flows.batch import BatchResult
-from flows.incremental import VersionCounts
+from flows.run.batch import BatchResult
+from flows.store.changes import VersionCounts
 
 
 @dataclass

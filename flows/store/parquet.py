@@ -17,7 +17,7 @@ Layout under OUTPUT::
 A run builds a complete new version beside the live one: unchanged files
 are hard-linked (same name, same bytes), parts holding a replaced record are
 rewritten under a new name, and the run's new rows are merged per partition
-into few files (:mod:`flows.parts`); a partition that has gathered more than
+into few files (:mod:`flows.inputs.parts`); a partition that has gathered more than
 ``max_partition_files`` small files over many runs has them merged. The state
 and the dedup index are logs of parts too: a run adds one part of each instead
 of rewriting them, so what it writes follows what changed. Publishing
@@ -48,9 +48,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from flows.faults import pause_point
-from flows.parts import merge_parquet, plan_merges
-from flows.storage import STAGED_SUFFIX, write_parquet
-from flows.store import (
+from flows.inputs.parts import merge_parquet, plan_merges
+from flows.inputs.storage import STAGED_SUFFIX, write_parquet
+from flows.store.interface import (
     DATASETS,
     DEFAULT_RETAIN_SECONDS,
     STATE_DICTIONARY,
@@ -73,7 +73,7 @@ from schemas.internal import DEDUP_SCHEMA
 from schemas.partitions import UNDATED_DIR, canonical_dir
 
 if TYPE_CHECKING:
-    from flows.incremental import RunPlan, VersionCounts
+    from flows.store.changes import RunPlan, VersionCounts
 
 STATE_DIR, DEDUP_DIR, OUTCOMES_DIR = "_state", "_dedup", "_outcomes"
 LEGACY_STATE = "_state.parquet"  # the whole state in one file, before 1.1

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from fsspec.implementations.local import LocalFileSystem
 
-from flows.storage import PARQUET_OPTIONS, iter_part
+from flows.inputs.storage import PARQUET_OPTIONS, iter_part, join, open_root
 
 DEFAULT_TARGET_BYTES = 128 * 2**20
 # Arrow bytes buffered before they are written as one row group: big enough for
@@ -53,7 +53,7 @@ def merge_parquet(srcs: Sequence[str], dst_dir: str, name: Callable[[int], str],
     one source row group plus the writer's encoding of one row group, whatever
     the number of sources (bench/merge_memory.py measures it). The files carry
     ``schema`` with its metadata (``news_etl.schema_version``) and the writer
-    settings of :func:`flows.storage.write_parquet`. Returns ``[]`` when no row
+    settings of :func:`flows.inputs.storage.write_parquet`. Returns ``[]`` when no row
     is left, and then writes nothing.
 
     Outputs are written under hidden temporary names (``.name.<hex>.tmp``, which
@@ -225,3 +225,21 @@ def plan_merges(files: Sequence[tuple[str, int]], *, max_files: int, target_byte
             loads.append(size)
     merges = [sorted(g, key=order.__getitem__) for g in groups if len(g) > 1]
     return sorted(merges, key=lambda g: order[g[0]])
+
+
+def read_staged(url: str, rels: list[str], schema: pa.Schema, columns: list[str] | None = None,
+                doc_ids: pa.Array | None = None) -> pa.Table:
+    """The staged files ``rels`` under ``url`` (a run's stage, local or on object storage; Parquet
+    or staged IPC parts) as one table of ``schema`` (``columns`` of it), optionally only the rows
+    whose ``doc_id`` is in ``doc_ids``."""
+    import pyarrow.compute as pc
+
+    fs, root = open_root(url)
+    want = schema if columns is None else pa.schema([schema.field(c) for c in columns], schema.metadata)
+    tables = []
+    for rel in rels:
+        for piece in iter_part(fs, join(root, rel), columns):
+            piece = conform(piece, want)
+            tables.append(piece if doc_ids is None else piece.filter(pc.is_in(piece.column("doc_id"),
+                                                                                 value_set=doc_ids)))
+    return pa.concat_tables(tables) if tables else want.empty_table()

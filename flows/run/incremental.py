@@ -2,72 +2,27 @@
 
 Every step is a join or a filter over Arrow tables, never one Python object per
 file: the batches' outcome files are joined with the files the run read
-(:class:`flows.plan.InputPlan`) into the rows the state gains (the state
+(:class:`flows.run.plan.InputPlan`) into the rows the state gains (the state
 *delta*: cleaned files, touched files whose bytes were the same, tombstones of
 pruned files, records whose duplicate link changed), and the old rows those
 replace. Duplicate links are recomputed from the keys on disk
-(:mod:`flows.linking`) only when the articles changed. The :class:`RunPlan`
+(:mod:`flows.run.linking`) only when the articles changed. The :class:`RunPlan`
 says what must change; the store's ``write`` materialises it (versioned Parquet
 links unchanged files into the new version and rewrites only the parts that
 lose or relink rows; Delta Lake merges rows by key).
 """
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field
-
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from flows.batch import BatchResult
-from flows.linking import KEY_READ, LINKS_SCHEMA, SIG_COLUMNS, compute_links
-from flows.plan import OLD, InputPlan
-from flows.storage import read_staged
-from flows.store import STATE_SCHEMA, TOMBSTONE, Store, compose_state, decoded, empty_state, links_setter, sorted_paths
+from flows.inputs.parts import read_staged
+from flows.run.batch import BatchResult
+from flows.run.linking import KEY_READ, LINKS_SCHEMA, SIG_COLUMNS, compute_links
+from flows.run.plan import OLD, InputPlan
+from flows.store.changes import RunPlan, VersionCounts
+from flows.store.interface import STATE_SCHEMA, TOMBSTONE, Store, compose_state, decoded, empty_state, links_setter, sorted_paths
 from schemas.internal import DEDUP_SCHEMA, OUTCOME_SCHEMA
-
-
-@dataclass
-class VersionCounts:
-    """How the run changed the datasets, per input and per stored row."""
-
-    new: int = 0
-    changed: int = 0
-    unchanged: int = 0
-    stale_rules: int = 0  # cleaned again because another rules version made their record
-    removed: int = 0  # records dropped by --prune because their file is gone
-    missing: int = 0  # records kept although their file is gone
-    files_opened: int = 0  # files the workers read (every other listed file was known by its stat)
-    articles_total: int = 0
-    rejects_total: int = 0
-    duplicates_total: int = 0
-    duplicates_new: int = 0
-    input_kinds: Counter = field(default_factory=Counter)  # article/reject per input of this run
-
-
-@dataclass
-class RunPlan:
-    """What the run changes. Tables, not per-file objects."""
-
-    run_id: str
-    full_refresh: bool
-    counts: VersionCounts
-    state: pa.Table  # the live state of the new version (STATE_SCHEMA)
-    delta: pa.Table  # the rows the state gains (STATE_SCHEMA; tombstones have kind "gone")
-    drop_articles: pa.Array  # doc_ids whose old article row goes (replaced or pruned)
-    drop_rejects: pa.Array  # source paths whose old reject row goes
-    links: pa.Table  # LINKS_SCHEMA: duplicate_of of the articles this run cleaned
-    relink: pa.Table  # LINKS_SCHEMA: kept articles whose duplicate_of changes
-    staged: list[str] = field(default_factory=list)  # files the batches staged (relative to the stage)
-    relayout: bool = False  # the live version has an older layout (Store.layout_outdated): rewrite it anyway
-
-    @property
-    def changes(self) -> bool:
-        """Whether the new version differs from the live one at all (rows, or where they sit)."""
-        return bool(self.delta.num_rows or self.full_refresh or self.relayout)
-
-    def staged_parts(self, dataset: str) -> list[str]:
-        return sorted(p for p in self.staged if p.startswith(dataset + "/"))
 
 
 def read_outcomes(stage_url: str, results: list[BatchResult]) -> pa.Table:
@@ -145,7 +100,7 @@ def plan_run(store: Store, run_id: str, rules: str, inputs: InputPlan, state: pa
 
 def _apply(state: pa.Table, delta: pa.Table) -> pa.Table:
     """``state`` with ``delta`` applied (rows replaced by path, tombstones removed): a filter
-    and a concatenation, not the sort :func:`flows.store.compose_state` needs for a log."""
+    and a concatenation, not the sort :func:`flows.store.interface.compose_state` needs for a log."""
     if not state.num_rows:
         return compose_state([delta])
     replaced = pc.is_in(state.column("source_path"), value_set=delta.column("source_path").combine_chunks())
@@ -278,4 +233,4 @@ def build_version(store: Store, run_id: str, rules: str, inputs: InputPlan, stat
     return plan
 
 
-__all__ = ["RunPlan", "VersionCounts", "build_version", "plan_run"]
+__all__ = ["build_version", "plan_run"]

@@ -18,7 +18,7 @@ import io
 from collections import Counter
 from functools import cache
 
-from flows.stats import DatasetStats, collect
+from flows.app.stats import DatasetStats, collect
 
 CHART_KEY = "news-etl-run-chart"
 # One face of the Noto Sans CJK collection: Simplified Chinese glyph shapes; DejaVu for anything it lacks.
@@ -92,7 +92,7 @@ def cached_png(output_url: str, s: DatasetStats) -> bytes:
     import json
     import posixpath
 
-    from flows.storage import open_root
+    from flows.inputs.storage import open_root
 
     counts = {k: sorted(map(list, getattr(s, k).items()), key=repr) if isinstance(getattr(s, k), Counter)
               else getattr(s, k) for k in s.__dataclass_fields__}
@@ -120,7 +120,7 @@ def create_chart_artifact(output_url: str, run_id: str) -> None:
     """The chart of the output as it stands after run ``run_id``, as a markdown artifact of the current flow run."""
     from prefect.artifacts import create_markdown_artifact
 
-    from flows.assets import location
+    from flows.app.assets import location
 
     s = collect(output_url)
     body = "\n\n".join([

@@ -9,7 +9,7 @@
     news-etl compact OUTPUT [--retain-versions 1h]
 
 ``serve`` registers a scheduled deployment of the same flow and executes its
-runs until stopped (see flows/serve.py and docs/scheduling.md).
+runs until stopped (see flows/app/serve.py and docs/scheduling.md).
 
 ``run`` executes the Prefect flow ad hoc on the embedded default (a temporary
 local Prefect server unless PREFECT_API_URL points elsewhere) and prints a
@@ -22,7 +22,7 @@ import json
 import sys
 from pathlib import Path
 
-from flows import runtime
+from flows.app import runtime
 
 
 def _add_verbosity(p: argparse.ArgumentParser) -> None:
@@ -110,7 +110,7 @@ def _add_runner_args(p: argparse.ArgumentParser) -> None:
 
 
 def _add_serve_parser(sub) -> None:
-    from flows.serve import DEFAULT_CRON, DEFAULT_TIMEZONE, DEPLOYMENT_NAME, OVERLAP
+    from flows.app.serve import DEFAULT_CRON, DEFAULT_TIMEZONE, DEPLOYMENT_NAME, OVERLAP
 
     sv = sub.add_parser("serve", help="run the flow on a cron schedule (a Prefect deployment served from here)")
     sv.add_argument("input", help="input folder or fsspec URL")
@@ -135,7 +135,7 @@ def _add_serve_parser(sub) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     runtime.configure(_verbosity(args))
-    from flows.serve import cron_schedule, serve
+    from flows.app.serve import cron_schedule, serve
 
     try:
         cron_schedule(args.cron, args.timezone)
@@ -173,19 +173,19 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"news-etl: {args.output}: versioned Parquet needs a local filesystem; object storage is written "
               "as Delta Lake tables (--table-format delta)", file=sys.stderr)
         return 2
-    from flows import temp_server
-    from flows.listing import list_ahead
+    from flows.app import temp_server
+    from flows.inputs.listing import list_ahead
 
     # Before importing Prefect: the server's start-up overlaps the imports below, and the
     # input's listing overlaps the wait for the server.
     server = temp_server.start_early()
     list_ahead(args.input)
-    from flows import reporting
-    from flows.etl import DEFAULT_MAX_BYTES, etl_flow
-    from flows.report import RunSummary
+    from flows.app import reporting
+    from flows.app.etl import DEFAULT_MAX_BYTES, etl_flow
+    from flows.app.report import RunSummary
 
     reporting.enable_progress(not args.quiet and not args.json and sys.stderr.isatty())
-    from flows.store import OutputLocked, SchemaMismatch
+    from flows.store.interface import OutputLocked, SchemaMismatch
 
     try:
         with temp_server.use(server):
@@ -246,7 +246,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def cmd_compact(args: argparse.Namespace) -> int:
-    from flows.store import DEFAULT_RETAIN_SECONDS, OutputLocked, open_store
+    from flows.store.interface import DEFAULT_RETAIN_SECONDS, OutputLocked
+    from flows.store.open import open_store
 
     retain = DEFAULT_RETAIN_SECONDS if args.retain_versions is None else args.retain_versions
     try:
@@ -259,8 +260,8 @@ def cmd_compact(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from flows.chart import plot
-    from flows.stats import collect, format_stats
+    from flows.app.chart import plot
+    from flows.app.stats import collect, format_stats
 
     try:
         s = collect(args.output)
@@ -277,7 +278,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 def cmd_profile(args: argparse.Namespace) -> int:
     import time
 
-    from flows.profile import profile, write_drafts
+    from flows.app.profile import profile, write_drafts
     from transforms.profile.report import format_profile, profile_dict
 
     if args.sample is not None and args.sample < 1:

@@ -41,19 +41,6 @@ def open_root(url: str) -> tuple[fsspec.AbstractFileSystem, str]:
     return fs, root.rstrip("/") or "/"
 
 
-def discover(url: str) -> list[InputFile]:
-    """Every file under ``url``, sorted by relative path (forward slashes).
-
-    The objects of :func:`flows.listing.list_inputs`, the one listing (a table,
-    with each file's stat), for callers that want a list.
-    """
-    from flows.listing import list_inputs  # flows.listing builds on this module's walk: imported when used
-
-    table = list_inputs(url)
-    return [InputFile(rel, size) for rel, size in
-            zip(table.column("source_path").to_pylist(), table.column("size").to_pylist(), strict=True)]
-
-
 def _escape_name(rel: str) -> str:
     """A name that is not valid UTF-8 (surrogate-escaped by ``os``), with ``\\xNN`` for its bad bytes."""
     try:
@@ -229,7 +216,7 @@ def join(root: str, *parts: str) -> str:
     return posixpath.join(root, *parts)
 
 
-# Writer settings of every Parquet file the pipeline writes (``write_parquet`` and ``flows.parts`` merges).
+# Writer settings of every Parquet file the pipeline writes (``write_parquet`` and ``flows.inputs.parts`` merges).
 PARQUET_OPTIONS: dict[str, object] = {"compression": "zstd"}
 
 
@@ -274,22 +261,3 @@ def iter_part(fs: fsspec.AbstractFileSystem, path: str, columns: list[str] | Non
         for i in range(pf.num_row_groups):
             yield pf.read_row_group(i, columns=columns)
 
-
-def read_staged(url: str, rels: list[str], schema: pa.Schema, columns: list[str] | None = None,
-                doc_ids: pa.Array | None = None) -> pa.Table:
-    """The staged files ``rels`` under ``url`` (a run's stage, local or on object storage; Parquet
-    or staged IPC parts) as one table of ``schema`` (``columns`` of it), optionally only the rows
-    whose ``doc_id`` is in ``doc_ids``."""
-    import pyarrow.compute as pc
-
-    from flows.parts import conform
-
-    fs, root = open_root(url)
-    want = schema if columns is None else pa.schema([schema.field(c) for c in columns], schema.metadata)
-    tables = []
-    for rel in rels:
-        for piece in iter_part(fs, join(root, rel), columns):
-            piece = conform(piece, want)
-            tables.append(piece if doc_ids is None else piece.filter(pc.is_in(piece.column("doc_id"),
-                                                                                 value_set=doc_ids)))
-    return pa.concat_tables(tables) if tables else want.empty_table()

@@ -20,7 +20,7 @@ import re
 from prefect.assets import Asset, AssetProperties, add_asset_metadata, materialize
 from prefect.cache_policies import NO_CACHE
 
-from flows.store import Store
+from flows.store.interface import Store
 
 DATASETS = {
     "articles": "Clean news articles, one row per document (Hive-partitioned Parquet, year=/month=).",
@@ -71,7 +71,7 @@ def _publish(store: Store, run_id: str, rows: dict[str, dict[str, int | str]]) -
 def publish(store: Store, run_id: str, input_url: str, counts) -> None:
     """Make the staged version live as a materialization of both datasets.
 
-    ``counts`` is the :class:`~flows.incremental.VersionCounts` of the run.
+    ``counts`` is the :class:`~flows.store.changes.VersionCounts` of the run.
     """
     rows = {
         "articles": {"run_id": run_id, "rows": counts.articles_total, "new": counts.new, "changed": counts.changed,

@@ -2,7 +2,7 @@
 warnings and the terminal progress bar.
 
 One list of rows (section, item, value) built from the
-:class:`~flows.report.RunSummary` is the only rendering of a run: it is the
+:class:`~flows.app.report.RunSummary` is the only rendering of a run: it is the
 table artifact every run leaves in Prefect, the table ``news-etl run`` prints
 and the flow logs, and the markdown artifact (the same rows as markdown
 tables, under links to the output), so the UI, the log and the terminal show
@@ -15,10 +15,10 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from flows.assets import location
-from flows.chart import create_chart_artifact
-from flows.progress import ProgressBar
-from flows.report import RunSummary
+from flows.app.assets import location
+from flows.app.chart import create_chart_artifact
+from flows.app.progress import ProgressBar
+from flows.app.report import RunSummary
 
 TABLE_KEY = "news-etl-run-report"
 MARKDOWN_KEY = "news-etl-run-summary"

@@ -22,8 +22,8 @@ import pyarrow as pa
 from fsspec.implementations.local import LocalFileSystem
 
 from flows.faults import crash_on, pause_point
-from flows.storage import STAGED_SUFFIX, InputRejected, open_root, read_local, write_parquet, write_staged
-from flows.storage import join as join_path
+from flows.inputs.storage import STAGED_SUFFIX, InputRejected, open_root, read_local, write_parquet, write_staged
+from flows.inputs.storage import join as join_path
 from schemas import articles_table, partition_dir, partition_of, rejects_table
 from schemas.internal import DEDUP_SCHEMA, OUTCOME_SCHEMA
 from transforms import dedup, quality
@@ -89,7 +89,7 @@ def run_batch(input_url: str, staging_url: str, run_id: str, batch_no: int, rel_
     ``previous`` maps a source path to the content hash the live version holds
     for it, for files that need not be cleaned again if their bytes are the
     same (their stat changed, not their content): those are ``unchanged``.
-    ``piece`` tells the parts of a split batch (see :mod:`flows.pool`) apart;
+    ``piece`` tells the parts of a split batch (see :mod:`flows.run.pool`) apart;
     ``rules`` is the rules version stamped on every row.
     """
     pause_point("worker")
@@ -154,7 +154,7 @@ def crash_result(staging_url: str, run_id: str, batch_no: int, rel: str, detail:
 def _stage(result: BatchResult, records: list[Record], rejects: list[Reject], out_fs, out_root: str, name: str,
            run_id: str, rules: str | None) -> None:
     """Write the batch's articles (one part per month) and rejects as staged IPC parts
-    (:func:`flows.storage.write_staged`); note them in ``result``."""
+    (:func:`flows.inputs.storage.write_staged`); note them in ``result``."""
     result.articles, result.rejects = len(records), len(rejects)
     staged = name.removesuffix(".parquet") + STAGED_SUFFIX
     by_partition: dict[tuple[int, int] | tuple[None, None], list[Record]] = {}
@@ -210,7 +210,7 @@ def dedup_rows(records: list[Record], fingerprints: list[tuple[str | None, bytes
 def read_input(fs, path: str, rel: str, max_bytes: int | None) -> bytes | Reject:
     """The file's bytes, or a reject when it is too large or cannot be read.
 
-    On a local disk the read is :func:`flows.storage.read_local`: symlinks
+    On a local disk the read is :func:`flows.inputs.storage.read_local`: symlinks
     leading outside the input root are rejects, never followed, and special
     files are never opened for reading.
     """

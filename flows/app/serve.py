@@ -83,7 +83,7 @@ def serve(input_url: str, output_url: str, *, cron: str = DEFAULT_CRON, timezone
     from prefect.types.entrypoint import EntrypointType
     from rich.console import Console
 
-    from flows.etl import etl_flow
+    from flows.app.etl import etl_flow
 
     schedule = cron_schedule(cron, timezone)
     runner = Runner(name=name, pause_on_shutdown=True, limit=1)

@@ -1,0 +1,1 @@
+"""The input side: listing a folder or URL, reading files safely, staged parts."""
