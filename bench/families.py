@@ -31,15 +31,13 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-os.environ["NEWS_ETL_DISABLE_SITES"] = "all"  # before the tables load: general rules only
-
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from tests.scoring import LEAK_MARKERS, bigram_f1, norm, paragraphs, set_f1  # noqa: E402
 from transforms.pipeline import clean_document  # noqa: E402
 from transforms.records import Record  # noqa: E402
-from transforms.sites import reload_sites  # noqa: E402
+from transforms.sites import ALL_KEY, DISABLE_ENV, reload_sites  # noqa: E402
 
 FAMILIES = REPO / "tests" / "fixtures" / "families"
 GOLD = REPO / "tests" / "fixtures" / "families_gold"
@@ -163,9 +161,10 @@ def main() -> None:
     ap.add_argument("--json", type=Path)
     ap.add_argument("--worst", type=int, default=3, help="print the N worst documents over all families")
     a = ap.parse_args()
+    os.environ[DISABLE_ENV] = ALL_KEY  # general rules only (the test sets it through its monkeypatch instead)
     reload_sites()
     scorer = load_scorer(a.score_tool)
-    result: dict = {"disabled_sites": os.environ["NEWS_ETL_DISABLE_SITES"], "families": {}, "rows": []}
+    result: dict = {"disabled_sites": os.environ[DISABLE_ENV], "families": {}, "rows": []}
     print(f"{'family':24s}" + "".join(f"{h:>7s}" for _, h, _ in COLUMNS))
     for name in families(a.families, a.gold):
         s, rows, recs = score_family(a.families / name, a.gold / name)
