@@ -89,7 +89,7 @@ def loaded_tables() -> dict:
         "sites": [{f.name: _canonical(getattr(site, f.name)) for f in dataclasses.fields(site) if f.compare}
                   for site in sites.all_sites()],
         "publishers": _canonical(sites._directory()),
-        "publisher_domains_disabled": sites.DIRECTORY_KEY in sites.disabled_site_keys(),
+        "publisher_domains_disabled": sites.site_disabled(sites.DIRECTORY_KEY),
         "general": _canonical(general_rules._table()),
     }
 

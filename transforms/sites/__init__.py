@@ -34,7 +34,9 @@ workers inherit them), so cleaning stays a pure function of the file and the tab
 - ``NEWS_ETL_DISABLE_SITES``: comma-separated keys of bundled tables to leave out, so
   that an outlet can be cleaned by the general rules alone (leave-one-outlet-out
   scoring); a table of that key in a ``NEWS_ETL_SITES`` folder (its draft) still loads.
-  The key ``publishers`` also leaves out the domain directory of ``publishers.toml``.
+  The key ``publishers`` also leaves out the domain directory of ``publishers.toml``;
+  the key ``all`` leaves out every bundled table and that directory, so that a
+  new archive generator is cleaned by the general rules alone (leave-one-family-out).
 """
 from __future__ import annotations
 
@@ -102,6 +104,8 @@ DISABLE_ENV = "NEWS_ETL_DISABLE_SITES"
 # Naming this key in NEWS_ETL_DISABLE_SITES also leaves out the [domains] directory of publishers.toml
 # (a strict leave-one-outlet-out: the publisher only from what the page says).
 DIRECTORY_KEY = "publishers"
+# Naming this key leaves out every bundled table and the directory: only general.toml is left.
+ALL_KEY = "all"
 
 
 def extra_site_dirs() -> tuple[Path, ...]:
@@ -111,6 +115,12 @@ def extra_site_dirs() -> tuple[Path, ...]:
 
 def disabled_site_keys() -> frozenset[str]:
     return frozenset(k.strip() for k in os.environ.get(DISABLE_ENV, "").split(",") if k.strip())
+
+
+def site_disabled(key: str) -> bool:
+    """Whether ``NEWS_ETL_DISABLE_SITES`` leaves out the bundled table (or directory) ``key``."""
+    disabled = disabled_site_keys()
+    return key in disabled or ALL_KEY in disabled
 
 
 @lru_cache(maxsize=1)
@@ -128,8 +138,7 @@ def all_sites() -> tuple[Site, ...]:
     A disabled key leaves out the bundled table only: a draft of the same key in an
     extra folder still loads, which is how a draft is scored with its outlet's table off.
     """
-    disabled = disabled_site_keys()
-    by_key = {site.key: site for site in bundled_sites() if site.key not in disabled}
+    by_key = {site.key: site for site in bundled_sites() if not site_disabled(site.key)}
     for folder in extra_site_dirs():
         for path in sorted(folder.glob("*.toml")):
             site = _site_from_toml(str(path), tomllib.loads(path.read_text(encoding="utf-8")))
@@ -145,7 +154,7 @@ def _directory() -> dict:
 @lru_cache(maxsize=4096)
 def directory_publisher(host: str) -> str | None:
     """The outlet a domain belongs to by the publisher directory (kept when a site table is disabled)."""
-    if DIRECTORY_KEY in disabled_site_keys():
+    if site_disabled(DIRECTORY_KEY):
         return None
     domains: dict[str, str] = _directory().get("domains", {})
     parts = host.lower().split(".")
