@@ -32,8 +32,8 @@ FLOORS = {
         title=1.0, date=1.0, url=1.0, publisher=1.0, authors=1.0, editors=1.0),
     "jekyll_site_suffix": dict(text_f1=0.9892, min_text_f1=0.9462, para_f1=0.9778,
         title=1.0, date=1.0, url=1.0, publisher=1.0, authors=1.0, editors=1.0),
-    "plain_title_line": dict(text_f1=0.9697, min_text_f1=0.9231, para_f1=0.9278,
-        title=0.8, date=0.8, url=0.8, publisher=0.8, authors=0.6, editors=1.0),
+    "plain_title_line": dict(text_f1=1.0, min_text_f1=1.0, para_f1=1.0,
+        title=1.0, date=1.0, url=1.0, publisher=1.0, authors=1.0, editors=1.0),
     "wordpress_export": dict(text_f1=1.0, min_text_f1=1.0, para_f1=1.0,
         title=1.0, date=1.0, url=1.0, publisher=1.0, authors=1.0, editors=1.0),
 }
