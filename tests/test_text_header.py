@@ -36,3 +36,20 @@ def test_a_first_line_with_nothing_labelled_under_it_is_text() -> None:
     r = _clean("no-title.txt")
     assert r.title is None and r.published_at is None
     assert r.text.startswith("各位读者好")
+
+
+def test_an_english_header_byline_date_and_link() -> None:
+    """``By NAME`` (no colon), an English month date and a ``Link:`` line are the header's metadata, not text."""
+    r = _clean("ferry-en.txt")
+    assert r.title == "Harbour ferry adds a late sailing"
+    assert r.authors == ["Ann Lee", "Tom Wu"]
+    assert r.published_at == dt.datetime(2020, 3, 3, 10, 30, tzinfo=dt.UTC)  # 18:30 at the default offset
+    assert r.url == "https://harbour.example/ferry-late"
+    assert r.text == "The harbour ferry will run a last sailing at 23:00 from next week."
+
+
+def test_english_source_and_author_labels() -> None:
+    """The block rules read only Chinese labels; ``Source:`` and ``Author:`` under a title line are read by the header."""
+    r = _clean("farm-en.txt")
+    assert r.publisher == "Valley Courier" and r.authors == ["Jo Park"]
+    assert r.published_at is None and r.text == "A farm shop opened on Saturday."

@@ -91,6 +91,7 @@ class GeneralRules:
     url_dates: tuple[re.Pattern[str], ...]
     title_author: tuple[re.Pattern[str], ...]
     author_keys: tuple[str, ...]
+    account_names: frozenset[str]  # lowercased CMS accounts a front-matter author key may hold ("admin")
     title_suffix: re.Pattern[str]
     datelines: tuple[NamedPattern, ...]
     timestamp_lines: tuple[NamedPattern, ...]
@@ -163,6 +164,7 @@ def general_rules() -> GeneralRules:
         url_dates=tuple(re.compile(p) for p in t["url_dates"]),
         title_author=tuple(re.compile(p) for p in t["title_author"]),
         author_keys=tuple(t["author_keys"]),
+        account_names=frozenset(n.casefold() for n in t.get("account_names", ())),
         title_suffix=re.compile(t["title_suffix"]),
         datelines=named("datelines"),
         timestamp_lines=named("timestamp_lines"),

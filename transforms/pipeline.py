@@ -27,6 +27,7 @@ from transforms.metadata import (
 )
 from transforms.publisher import Evidence, choose_publisher, split_title_suffix
 from transforms.records import Image, Record, Reject
+from transforms.shortcodes import expand_shortcodes
 from transforms.sites import Site, is_share_url, mirror_sites, outlet_sites, site_for_url
 from transforms.text import normalize_title
 
@@ -121,7 +122,7 @@ def _clean(raw: bytes, source_path: str, sha: str, size: int, trace: Trace | Non
     if env.layout in ("jekyll", "feed"):
         # A header over a body in any format: HTML as is, Markdown rendered (a WeChat-post mirror,
         # a Hugo post), plain text as its blank-line runs; inline HTML stays markup in all three.
-        env.body, fmt = body_html(env.body, inline_html=True)
+        env.body, fmt = body_html(expand_shortcodes(env.body), inline_html=True)
         if fmt != "html":
             env.rules_fired.append(f"body:{fmt}")
     rules = list(env.rules_fired)

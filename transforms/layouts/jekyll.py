@@ -302,7 +302,7 @@ def apply_conventions(env: Envelope, data: dict) -> None:
         elif key in ("source", "from") and len(value) <= 40:
             env.source_name = env.source_name or value  # "source: 某某日报": the outlet, not a URL
     for key in g.author_keys:
-        names = _names(data.get(key))
+        names = [n for n in _names(data.get(key)) if n.casefold() not in g.account_names]
         if names:
             env.authors = [n for n in dict.fromkeys([*env.authors, *names])]
     # A generator that fills ``author`` with the site's own name: "title: 标题 - 某站", "author: 某站".
