@@ -14,6 +14,7 @@ changes the results for the known layouts. Two cases:
 """
 from __future__ import annotations
 
+import html as html_entities
 import json
 import re
 
@@ -241,7 +242,7 @@ def split(text: str) -> Envelope:
         title = ld["headline"]
     if not title:
         t = _TITLE.search(head)
-        title = t.group("t") if t else None
+        title = html_entities.unescape(t.group("t")).strip() if t else None
         cut = _TITLE_SUFFIX.search(title) if title else None
         if cut and title:
             sep = cut.group(0).strip()[:1]
