@@ -14,6 +14,8 @@ changes the results for the known layouts. Two cases:
 """
 from __future__ import annotations
 
+import html as html_entities
+import json
 import re
 
 import lxml.html
@@ -36,6 +38,15 @@ _TIME_ELEMENT = re.compile(r"""<time\b[^>]*\bdatetime\s*=\s*["']([^"']{8,40})["'
 # A mirror page whose title line is empty: "### \n-----".
 _UNTITLED_MIRROR = re.compile(r"\A\ufeff?\s*#{1,4}[ \t]*\n[ \t]*[-=]{3,}[ \t]*\n")
 _FULL_PAGE = re.compile(r"<(?:html|body)\b", re.I)
+_JSON_LD = re.compile(r"""<script[^>]*type=["']application/ld\+json["'][^>]*>(.*?)</script>""", re.I | re.S)
+_ARTICLE_TYPES = frozenset({"Article", "NewsArticle", "BlogPosting", "ReportageNewsArticle", "AnalysisNewsArticle",
+                            "OpinionNewsArticle", "TechArticle", "Report"})
+# Page furniture that sits inside or beside the article container on every blog engine: comment
+# threads and forms, related-post blocks, share kits. Whole class/id words, so "commentary" stays.
+_FURNITURE = re.compile(r"(?:^|[\s_-])(?:comments?|comment-list|comment-respond|respond|comments-area|relatedposts|"
+                        r"related-posts?|related-stories|related-news|sharedaddy|addtoany|share-bar|share-buttons|"
+                        r"share-tools|newsletter-signup|page__related|page__share|post-navigation|paginav|"
+                        r"ad-slot)(?:$|[\s_])", re.I)
 
 # Main-content detection ------------------------------------------------------
 _NEVER_CONTENT = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "svg", "button",
@@ -96,7 +107,10 @@ def main_content(html: str) -> tuple[etree._Element, etree._Element] | None:
         if parent is not None:
             el.drop_tree()
     for el in list(root.iter()):
-        if isinstance(el.tag, str) and el.get("role") in ("navigation", "banner", "contentinfo", "complementary"):
+        if not isinstance(el.tag, str) or el.getparent() is None:
+            continue
+        if el.get("role") in ("navigation", "banner", "contentinfo", "complementary") or el.get("hidden") is not None \
+                or _FURNITURE.search(f"{el.get('class', '')} {el.get('id', '')}"):
             el.drop_tree()
     scores: dict[etree._Element, float] = {}
     for p in root.iter("p", "pre", "blockquote", "div", "td", "li"):
@@ -159,6 +173,53 @@ def _untitled_mirror(text: str) -> Envelope:
     return env
 
 
+def _json_ld_article(head: str) -> dict:
+    """The first schema.org Article-like object of the page's JSON-LD (also inside ``@graph``), or {}."""
+    for block in _JSON_LD.findall(head):
+        try:
+            data = json.loads(block.strip())
+        except ValueError:
+            continue
+        stack = data if isinstance(data, list) else [data]
+        while stack:
+            item = stack.pop(0)
+            if not isinstance(item, dict):
+                continue
+            kinds = item.get("@type")
+            kinds = set(kinds) if isinstance(kinds, list) else {kinds}
+            if kinds & _ARTICLE_TYPES:
+                return item
+            graph = item.get("@graph")
+            if isinstance(graph, list):
+                stack.extend(graph)
+    return {}
+
+
+def _names(value: object) -> list[str]:
+    """Person names of a JSON-LD ``author``: a string, a Person, or a list of either."""
+    items = value if isinstance(value, list) else [value]
+    out = []
+    for it in items:
+        name = it.get("name") if isinstance(it, dict) else it
+        if isinstance(name, str) and name.strip():
+            out.append(re.sub(r"\s+", " ", name).strip())
+    return out
+
+
+_BYLINE_AUTHOR = re.compile(r"""<a\b[^>]*\brel=["']author["'][^>]*>([^<]{2,60})</a>""", re.I)
+_SPLIT_AUTHORS = re.compile(r"\s*(?:,|，|、|\band\b)\s*")
+
+
+def _page_authors(meta: dict[str, str], ld: dict, text: str) -> list[str]:
+    """JSON-LD ``author`` > ``<meta name=author>`` > a ``rel=author`` byline link."""
+    names = _names(ld.get("author")) if ld else []
+    if not names and meta.get("author"):
+        names = [n for n in _SPLIT_AUTHORS.split(meta["author"].strip()) if n]
+    if not names:
+        names = [re.sub(r"\s+", " ", m).strip() for m in _BYLINE_AUTHOR.findall(text)[:1]]
+    return list(dict.fromkeys(n for n in names if 1 < len(n) <= 60 and "://" not in n))
+
+
 def split(text: str) -> Envelope:
     if _UNTITLED_MIRROR.match(text):
         return _untitled_mirror(text)
@@ -169,11 +230,19 @@ def split(text: str) -> Envelope:
         key = (a.get("property") or a.get("name") or a.get("itemprop") or "").lower()
         if key and "content" in a:
             meta.setdefault(key, a["content"])
+    ld = _json_ld_article(head)
+    site_name = (meta.get("og:site_name") or "").strip() or None
     title = meta.get("og:title")
     suffix = None
+    if title and site_name:
+        cut = _TITLE_SUFFIX.search(title)
+        if cut and cut.group(0).strip(" |｜_–—-") == site_name:
+            title, suffix = title[:cut.start()].strip(), site_name
+    if not title and isinstance(ld.get("headline"), str) and ld["headline"].strip():
+        title = ld["headline"]
     if not title:
         t = _TITLE.search(head)
-        title = t.group("t") if t else None
+        title = html_entities.unescape(t.group("t")).strip() if t else None
         cut = _TITLE_SUFFIX.search(title) if title else None
         if cut and title:
             sep = cut.group(0).strip()[:1]
@@ -183,7 +252,10 @@ def split(text: str) -> Envelope:
         c = _CANONICAL.search(head)
         url = _attrs(c.group(0)).get("href") if c else None
     published, date_source = None, None
-    for key in _DATE_KEYS:
+    if isinstance(ld.get("datePublished"), str):
+        published = parse_datetime(ld["datePublished"])
+        date_source = "json_ld" if published else None
+    for key in () if published else _DATE_KEYS:
         if meta.get(key):
             published = parse_datetime(meta[key])
             if published:
@@ -202,4 +274,11 @@ def split(text: str) -> Envelope:
             body = etree.tostring(best, encoding="unicode", method="html")
             rules.append("fallback_extractor")
     return Envelope(layout=NAME, body=body, title=title, url=url, published=published, date_source=date_source,
-                    site_name=(meta.get("og:site_name") or "").strip() or None, title_suffix=suffix, rules_fired=rules)
+                    site_name=site_name or _ld_publisher(ld), title_suffix=suffix, rules_fired=rules,
+                    authors=_page_authors(meta, ld, text) if _FULL_PAGE.search(head) else [])
+
+
+def _ld_publisher(ld: dict) -> str | None:
+    pub = ld.get("publisher") if ld else None
+    name = pub.get("name") if isinstance(pub, dict) else None
+    return name.strip() if isinstance(name, str) and name.strip() else None

@@ -1,0 +1,72 @@
+"""Full saved HTML pages (#21 item 6) against their hand-written gold, with site tables off.
+
+The pages are in the shapes of Jekyll, Hugo and WordPress themes and news CMS pages; nothing
+in the code names a theme, so each page checks the general evidence (JSON-LD, og:*, meta
+author, ``<time>``, the main container) rather than a rule made for it.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from transforms.pipeline import clean_document
+from transforms.records import Record
+
+FAMILIES = Path(__file__).parent / "fixtures" / "families"
+GOLD = Path(__file__).parent / "fixtures" / "families_gold" / "saved_html_pages"
+# Known gaps, kept visible: strict, so a fix makes the test say so.
+KNOWN_GAPS = {
+    ("wp_generatepress_zh", "authors"): "byline author in GeneratePress's entry-meta not read yet",
+    ("hugo_ananke_zh", "authors"): "a 作者： byline in the article header is not read yet",
+    ("news_cms_jsonld_zh", "text"): "the image-note paragraph under a centred image is kept",
+}
+
+
+def _bigram_f1(a: str, b: str) -> float:
+    def grams(s: str) -> Counter:
+        s = re.sub(r"\s+", "", s)
+        return Counter(s[i:i + 2] for i in range(len(s) - 1))
+    pa, pb = grams(a), grams(b)
+    inter = sum((pa & pb).values())
+    if not inter:
+        return 0.0
+    p, r = inter / sum(pa.values()), inter / sum(pb.values())
+    return 2 * p * r / (p + r)
+
+
+@pytest.fixture(scope="module")
+def records(monkeypatch_module=None) -> dict[str, Record]:
+    out = {}
+    for g in sorted(GOLD.glob("*.json")):
+        gold = json.loads(g.read_text(encoding="utf-8"))
+        raw = (FAMILIES / gold["source_path"]).read_bytes()
+        out[g.stem] = (clean_document(raw, gold["source_path"]), gold)
+    return out
+
+
+PAGES = sorted(p.stem for p in GOLD.glob("*.json"))
+
+
+@pytest.mark.parametrize("field", ["text", "title", "url", "authors", "published_at"])
+@pytest.mark.parametrize("page", PAGES)
+def test_page_against_gold(records, page, field, request):
+    if (page, field) in KNOWN_GAPS:
+        request.applymarker(pytest.mark.xfail(reason=KNOWN_GAPS[page, field], strict=True))
+    rec, gold = records[page]
+    assert isinstance(rec, Record), rec
+    if field == "text":
+        assert _bigram_f1(rec.text, gold["text"]) >= 0.98
+    elif field == "published_at":
+        from datetime import datetime
+        want = datetime.fromisoformat(gold["published_at"])
+        assert rec.published_at is not None and abs((rec.published_at - want).total_seconds()) <= 86400
+    else:
+        assert getattr(rec, field) == gold[field]
+
+
+def test_there_are_enough_pages():
+    assert len(PAGES) >= 8
