@@ -36,12 +36,17 @@ FLOORS = {
         title=1.0, date=1.0, url=1.0, publisher=1.0, authors=1.0, editors=1.0),
     "wordpress_export": dict(text_f1=1.0, min_text_f1=1.0, para_f1=1.0,
         title=1.0, date=1.0, url=1.0, publisher=1.0, authors=1.0, editors=1.0),
+    "saved_html_pages": dict(text_f1=0.9967, min_text_f1=0.9693, para_f1=0.9838,
+        title=1.0, date=1.0, url=1.0, publisher=1.0, authors=0.8182, editors=1.0),
 }
 # The bar for a new generator's hand-checked records.
 TARGETS = dict(text_f1=0.98, min_text_f1=0.90, para_f1=0.90, title=0.99, date=0.99, url=0.95, publisher=0.85,
                authors=0.85, editors=0.85)
 # Families below that bar, with why (strict: the mark must go when the family reaches it).
-SHORT_OF_TARGET: dict[str, str] = {}
+SHORT_OF_TARGET: dict[str, str] = {
+    "saved_html_pages": "authors 0.82: a GeneratePress `entry-meta` byline and an Ananke `作者：<strong>` header "
+                        "byline are not read (no meta, JSON-LD or rel=author on those pages)",
+}
 
 
 @pytest.fixture
