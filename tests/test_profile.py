@@ -208,3 +208,20 @@ def test_draft_for_a_disabled_outlet_never_makes_its_gold_worse(key: str, tmp_pa
     assert sum(a[2] for a in after) == len(gold)  # the outlet's name on every record
     if key == "rfa":  # its URLs date the pages (MMDDYYYYhhmmss): a general shape now, and the draft keeps it
         assert sum(a[3] for a in after) == len(gold)
+
+
+def test_draft_for_pages_without_url_is_keyed_by_their_folder_and_changes_them(tmp_path: Path) -> None:
+    """Pages with no original URL are grouped by folder; the draft names that folder (``paths``), so it applies."""
+    folder = tmp_path / "archive" / "wanbao"
+    folder.mkdir(parents=True)
+    for i in range(12):
+        (folder / f"a{9000 + i}.md").write_text(_page(i).split("<hr/>")[0], encoding="utf-8")
+    result = profile(str(tmp_path), workers=1)
+    (s,) = result.sites
+    assert s.key == "wanbao" and s.domains == [] and s.paths == [("archive/wanbao/", 12)]
+    out = tmp_path / "drafts"
+    write_drafts(result, str(out), workers=1)
+    assert tomllib.loads((out / "wanbao.toml").read_text(encoding="utf-8"))["paths"] == ["archive/wanbao/"]
+    effect = result.effects["wanbao"]
+    assert effect["pages changed"] == 12 and effect["blocks dropped"] == {b.pattern: 12 for b in s.blocks}
+    assert effect["publisher after"] == {"示例晚报": 12}

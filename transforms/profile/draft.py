@@ -33,6 +33,8 @@ def table_data(p: SiteProfile, key: str) -> dict:
         data["names"] = list(p.names)
     if p.domains:
         data["domains"] = [d for d, _ in p.domains]
+    elif p.paths:
+        data["paths"] = [f for f, _ in p.paths]
     for field_name, items in (("url_dates", [u.pattern for u in p.url_dates]),
                               ("datelines", [d.pattern for d in p.datelines]),
                               ("drop_blocks", [b.pattern for b in p.blocks])):
@@ -65,6 +67,10 @@ def render_table(p: SiteProfile, key: str, source: str) -> str:
         lines.append("# domains: hosts of the pages' original URLs (" +
                      ", ".join(f"{d} {n} pages" for d, n in p.domains) + ")")
         lines.append("domains = [" + ", ".join(toml_string(d) for d, _ in p.domains) + "]")
+    elif p.paths:
+        lines.append("# paths: no page has an original URL, so the table is keyed by the folders its pages sit in (" +
+                     ", ".join(f"{f} {n} pages" for f, n in p.paths) + ")")
+        lines.append("paths = [" + ", ".join(toml_string(f) for f, _ in p.paths) + "]")
     if p.url_dates:
         lines.append("url_dates = [")
         for u in p.url_dates:

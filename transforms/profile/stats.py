@@ -107,6 +107,9 @@ class SiteProfile:
     datelines: list[Dateline]
     url_dates: list[UrlDate]
     threshold: int
+    # Folders of the pages when no original URL groups them: the draft is keyed by them (``paths``),
+    # or installing it would change none of the pages it was drafted from.
+    paths: list[tuple[str, int]] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         from dataclasses import asdict
@@ -135,6 +138,12 @@ def section_of(source_path: str) -> str:
     """The folder a file sits in (a mirror's section), ``(top)`` for files at the root."""
     parts = source_path.split("/")
     return parts[-2] if len(parts) > 1 else "(top)"
+
+
+def folder_of(source_path: str) -> str:
+    """The folder path a file sits in, relative to the input root, with a trailing ``/`` (``""`` at the root)."""
+    head, _, _ = source_path.replace("\\", "/").rpartition("/")
+    return head + "/" if head else ""
 
 
 def group_of(page: Page) -> tuple[str, str | None]:
@@ -399,4 +408,6 @@ def profile_site(key: str, pages: list[Page], min_share: float = MIN_SHARE, min_
         datelines=datelines_for(found_shapes, trimmed, publisher),
         url_dates=url_dates_for(pages, threshold),
         threshold=threshold,
+        paths=[] if domains else sorted(Counter(f for p in pages if (f := folder_of(p.source_path))).items(),
+                                        key=lambda kv: (-kv[1], kv[0])),
     )
