@@ -225,3 +225,43 @@ def test_draft_for_pages_without_url_is_keyed_by_their_folder_and_changes_them(t
     effect = result.effects["wanbao"]
     assert effect["pages changed"] == 12 and effect["blocks dropped"] == {b.pattern: 12 for b in s.blocks}
     assert effect["publisher after"] == {"示例晚报": 12}
+
+
+POSTERS = ["张三", "李小四", "王五", "赵六", "钱七七", "孙八", "周九", "吴十", "郑一"]
+NOTE = ("编者按：本专栏每周刊出一篇读者的回忆文章，讲述普通人经历的大事。文中观点仅代表作者本人，"
+        "欢迎读者来稿，讲出您自己的故事。")
+
+
+def _feed_pages():
+    """Twelve feed posts: a footer naming the poster (nine of them), and an editor's note in one column of four."""
+    from transforms.profile.pages import Page
+
+    pages = []
+    for i in range(12):
+        column = i < 4
+        body = [f"{TOPICS[i]}的消息传来，街坊们议论纷纷，{REPORTERS[i]}说起了当年的经过。",
+                f"{REPORTERS[(i + 5) % 12]}回忆，那时{TOPICS[(i + 3) % 12]}刚刚开始，大家都很忙。",
+                *([NOTE] if column else []),
+                f"© {POSTERS[i % 9]} for 示例博客, 20{10 + i}. |Permalink |No comment"]
+        title = f"往事回忆录：第{i}篇" if column else f"新闻{i}"
+        pages.append(Page(f"feed/{i}.md", "feed", None, title, None, None, None, None, (), tuple(body), (), None))
+    return pages
+
+
+def test_blocks_that_differ_in_a_name_are_one_pattern_and_a_series_note_is_a_question() -> None:
+    from transforms.profile.draft import render_table
+    from transforms.profile.stats import profile_site
+
+    s = profile_site("feed", _feed_pages())
+    (footer,) = s.blocks  # one rule for nine posters, not nine rules
+    assert footer.pages == 12 and footer.names == 9
+    rx = re.compile(footer.pattern)
+    assert rx.search("© 新来的人 for 示例博客, 2024. |Permalink |No comment")  # a poster not seen yet
+    assert not rx.search("© 张三 for 别的博客, 2024. |Permalink |No comment")
+    (note,) = s.questions  # story text of one column: asked about, not dropped
+    assert note.example == NOTE and note.pages == 4 and note.series == "往事回忆录"
+    data = tomllib.loads(render_table(s, "feed", "test"))
+    assert data["drop_blocks"] == [footer.pattern]
+    assert data["questions"][0]["pattern"] == note.pattern and data["questions"][0]["pages"] == 4
+    draft = sites._site_from_toml("draft", data)
+    assert not any(p.search(NOTE) for p in draft.drop_blocks)  # installing the draft keeps the note

@@ -44,9 +44,14 @@ def format_site(s: SiteProfile, effect: dict | None = None) -> str:
     lines.append(f"  recurring blocks ({len(s.blocks)}):")
     for b in s.blocks[:SHOW * 2]:
         measured = f", draft drops it in {effect['blocks dropped'][b.pattern]}" if effect else ""
-        lines.append(f"    {b.pages:>5} pages ({b.boundary} at an end{measured})  {_short(b.example)}")
+        names = f", one pattern for {b.names} names" if b.names else ""
+        lines.append(f"    {b.pages:>5} pages ({b.boundary} at an end{names}{measured})  {_short(b.example)}")
     if len(s.blocks) > SHOW * 2:
         lines.append(f"    … {len(s.blocks) - SHOW * 2} more (all in the draft)")
+    if s.questions:
+        lines.append(f"  questions ({len(s.questions)}; story-like blocks of one series, in the draft, not applied):")
+        for q in s.questions[:SHOW]:
+            lines.append(f"    {q.pages:>5} pages (series {q.series})  {_short(q.example)}")
     lines.append(f"  openings and closings ({len(s.shapes)}):")
     for sh in s.shapes[:SHOW * 2]:
         name = f"  names {sh.name}" if sh.name else ""
