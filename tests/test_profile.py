@@ -265,3 +265,14 @@ def test_blocks_that_differ_in_a_name_are_one_pattern_and_a_series_note_is_a_que
     assert data["questions"][0]["pattern"] == note.pattern and data["questions"][0]["pages"] == 4
     draft = sites._site_from_toml("draft", data)
     assert not any(p.search(NOTE) for p in draft.drop_blocks)  # installing the draft keeps the note
+
+
+def test_defect_counts_are_read_off_the_records_alone() -> None:
+    from transforms.defects import DEFECTS, defect_counts
+
+    clean = {"text": "第一段。\n\n第二段。", "published_at": "2020-01-01", "url": "https://a.org/1", "publisher": "示例"}
+    dirty = {"text": "![图](a.png) 正文" + "很长" * 100 + "\n文 | 张三\n© 张三 for 示例, 2020. |Permalink",
+             "published_at": None, "url": None, "publisher": "www.example.org"}
+    counts = defect_counts([clean, dirty])
+    assert counts == {"records": 2, **dict.fromkeys(DEFECTS, 1)}
+    assert defect_counts([clean]) == {"records": 1, **dict.fromkeys(DEFECTS, 0)}

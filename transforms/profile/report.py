@@ -19,6 +19,13 @@ def _counts(counts: dict, limit: int = SHOW) -> str:
     return shown + (f", … {len(items) - limit} more" if len(items) > limit else "") if items else "-"
 
 
+def _defects(counts: dict, before: dict | None = None) -> str:
+    """``markdown left 3/12, …``; with ``before``, ``markdown left 3 -> 0/12``: the gold-free counts at a glance."""
+    n = counts.get("records", 0)
+    return ", ".join(f"{k} {before[k]} -> {v}/{n}" if before else f"{k} {v}/{n}"
+                     for k, v in counts.items() if k != "records")
+
+
 def format_site(s: SiteProfile, effect: dict | None = None) -> str:
     n = s.pages
     cov = s.coverage
@@ -35,6 +42,7 @@ def format_site(s: SiteProfile, effect: dict | None = None) -> str:
         f"publisher {cov['publisher']}/{n} ({cov['publisher is a domain']} a bare domain), authors {cov['authors']}/{n}",
         f"  dates from:  {_counts(s.date_sources)}",
     ]
+    lines.append(f"  defects:     {_defects(s.defects)}")
     if s.undated:
         more = f" … {len(s.undated) - 3} more" if len(s.undated) > 3 else ""
         lines.append(f"  undated:     {', '.join(s.undated[:3])}{more}")
@@ -66,6 +74,7 @@ def format_site(s: SiteProfile, effect: dict | None = None) -> str:
             f"({_counts(effect['fields changed'])}); publisher now {_counts(effect['publisher after'], 3)}; "
             f"dated {effect['dated before']} -> {effect['dated after']}; {dropped}/{len(effect['blocks dropped'])} "
             "block rules dropped something")
+        lines.append(f"  defects with the draft: {_defects(effect['defects after'], effect['defects before'])}")
     return "\n".join(lines)
 
 

@@ -14,6 +14,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
+from transforms.defects import defect_counts
 from transforms.metadata import date_from_match
 from transforms.profile import shapes
 from transforms.profile.pages import Page
@@ -113,6 +114,7 @@ class SiteProfile:
     # Folders of the pages when no original URL groups them: the draft is keyed by them (``paths``),
     # or installing it would change none of the pages it was drafted from.
     paths: list[tuple[str, int]] = field(default_factory=list)
+    defects: dict[str, int] = field(default_factory=dict)  # gold-free, of the pages as cleaned now
 
     def to_dict(self) -> dict:
         from dataclasses import asdict
@@ -489,6 +491,8 @@ def profile_site(key: str, pages: list[Page], min_share: float = MIN_SHARE, min_
         datelines=datelines_for(found_shapes, trimmed, publisher),
         url_dates=url_dates_for(pages, threshold),
         threshold=threshold,
+        defects=defect_counts({"text": p.text, "published_at": p.published_at, "url": p.url, "publisher": p.publisher}
+                              for p in pages),
         paths=[] if domains else sorted(Counter(f for p in pages if (f := folder_of(p.source_path))).items(),
                                         key=lambda kv: (-kv[1], kv[0])),
     )
