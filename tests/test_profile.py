@@ -276,3 +276,37 @@ def test_defect_counts_are_read_off_the_records_alone() -> None:
     counts = defect_counts([clean, dirty])
     assert counts == {"records": 2, **dict.fromkeys(DEFECTS, 1)}
     assert defect_counts([clean]) == {"records": 1, **dict.fromkeys(DEFECTS, 0)}
+
+
+ARCHIVES = Path(__file__).parent / "fixtures" / "profile"
+
+
+@pytest.mark.parametrize(("archive", "fixed"), [("markdown_reposts", ("markdown left", "source lines left")),
+                                                ("feed_archive", ("footers left",))])
+def test_draft_of_a_new_archive_applies_and_its_defect_counts_fall(archive: str, fixed: tuple, tmp_path: Path,
+                                                                    fresh_sites) -> None:
+    """Two archives nobody's rules know (README "A new source"): a Markdown-bodied Jekyll repost archive with a
+    Liquid QR include and an archive source line per account, and a feed archive without an epoch comment
+    with a share kit, a view/comment counter and a column's editor's note. The draft, installed, removes the
+    site's own lines from every page and the gold-free defect counts fall to zero; the note stays."""
+    result = profile(str(ARCHIVES / archive), workers=1)
+    (s,) = result.sites
+    for d in fixed:
+        assert s.defects[d] == 13, s.defects
+    write_drafts(result, str(tmp_path), workers=1)
+    effect = result.effects[s.key]
+    assert effect["pages changed"] == 13 and effect["fields changed"]["text"] == 13
+    assert all(n == 13 for n in effect["blocks dropped"].values()) and len(effect["blocks dropped"]) == 2
+    before, after = effect["defects before"], effect["defects after"]
+    assert all(after[d] == 0 for d in fixed) and all(after[k] <= before[k] for k in before)
+    assert sum(after.values()) < sum(before.values())
+    if archive == "markdown_reposts":  # one rule per line, not one per account
+        assert sorted(b.names for b in s.blocks) == [4, 4] and not s.questions
+    else:
+        (note,) = s.questions
+        assert note.pages == 5 and note.series == "旧城笔记" and note.example.startswith("编者按：")
+        fresh_sites.setenv(sites.SITES_ENV, str(tmp_path))  # the draft installed: the note is kept
+        sites.reload_sites()
+        rows = [clean_document(p.read_bytes(), p.name) for p in sorted((ARCHIVES / archive).rglob("*.md"))]
+        assert {r.site for r in rows} == {s.key} and "分享到" not in "".join(r.text for r in rows)
+        assert sum(1 for r in rows if r.text.startswith("编者按：")) == 5

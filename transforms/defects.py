@@ -17,14 +17,18 @@ import re
 from collections.abc import Iterable, Mapping
 
 # Markdown the renderer should have turned into structure: images, links, strikethrough,
-# headings, rules, bold, quotes and list markers at the start of a line.
+# headings, rules, bold, quotes at the start of a line; and the site generator's own syntax
+# that only its build renders (Liquid ``{% include … %}``, ``{{ site.x }}``, kramdown ``{: .class}``).
 _MARKDOWN = re.compile(r"!\[[^\]\n]*\]\(|\]\((?:https?:|/|#)|~~[^~\n]+~~|^#{1,6} |^(?:-{3,}|\*{3,}|_{3,})$"
-                       r"|\*\*[^*\n]+\*\*|^> ", re.M)
-# Feed and CMS footers: the WordPress feed footer and its plugins, post-tag lines, embed markers.
+                       r"|\*\*[^*\n]+\*\*|^> |\{%-?\s*\w+.*?%\}|\{\{\s*\w.*?\}\}|^\{:\s*[.#]", re.M)
+# Feed and CMS footers: the WordPress feed footer and its plugins, post-tag lines, embed markers,
+# share kits and view or comment counters.
 _FOOTER = re.compile(r"\|\s*Permalink\b|Add to del\.icio\.us|Feed enhanced by|get_post_time\(|^Post tags\s*:"
-                     r"|wp-embedded-content|^©\s*\S.{0,40}?\s+for\s+\S", re.M | re.I)
+                     r"|wp-embedded-content|^©\s*\S.{0,40}?\s+for\s+\S|^(?:Share this|Like this|分享到|分享至)\s*[:：]"
+                     r"|(?:阅读|閱讀|浏览|瀏覽|Views?)\s*[：:]?\s*\d[\d,]*\s*次|\d+\s*(?:条评论|條評論|comments?)\s*$",
+                     re.M | re.I)
 # A line that names where the text came from or who credited it: 来源/原文来自/本文转自, 文 | A, 编辑 | B.
-_SOURCE_LINE = re.compile(r"^(?:[(（]?\s*(?:文章|新闻|新聞)?(?:来源|來源|出处|出處)\s*[：:|｜]|原文(?:来自|來自|链接|連結)"
+_SOURCE_LINE = re.compile(r"^(?:[(（]?\s*[\u4e00-\u9fff]{0,4}?(?:来源|來源|出处|出處)\s*[：:|｜]|原文(?:来自|來自|链接|連結)"
                           r"|本文(?:转自|轉自|来自|來自|转载|轉載)|(?:文|图|圖|编辑|編輯|责编|責編|排版|校对|校對|作者)\s*[：:|｜]"
                           r"|Submitted by )", re.M)
 _BARE_DOMAIN = re.compile(r"^(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)+$", re.I)
