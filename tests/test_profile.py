@@ -208,3 +208,105 @@ def test_draft_for_a_disabled_outlet_never_makes_its_gold_worse(key: str, tmp_pa
     assert sum(a[2] for a in after) == len(gold)  # the outlet's name on every record
     if key == "rfa":  # its URLs date the pages (MMDDYYYYhhmmss): a general shape now, and the draft keeps it
         assert sum(a[3] for a in after) == len(gold)
+
+
+def test_draft_for_pages_without_url_is_keyed_by_their_folder_and_changes_them(tmp_path: Path) -> None:
+    """Pages with no original URL are grouped by folder; the draft names that folder (``paths``), so it applies."""
+    folder = tmp_path / "archive" / "wanbao"
+    folder.mkdir(parents=True)
+    for i in range(12):
+        (folder / f"a{9000 + i}.md").write_text(_page(i).split("<hr/>")[0], encoding="utf-8")
+    result = profile(str(tmp_path), workers=1)
+    (s,) = result.sites
+    assert s.key == "wanbao" and s.domains == [] and s.paths == [("archive/wanbao/", 12)]
+    out = tmp_path / "drafts"
+    write_drafts(result, str(out), workers=1)
+    assert tomllib.loads((out / "wanbao.toml").read_text(encoding="utf-8"))["paths"] == ["archive/wanbao/"]
+    effect = result.effects["wanbao"]
+    assert effect["pages changed"] == 12 and effect["blocks dropped"] == {b.pattern: 12 for b in s.blocks}
+    assert effect["publisher after"] == {"示例晚报": 12}
+
+
+POSTERS = ["张三", "李小四", "王五", "赵六", "钱七七", "孙八", "周九", "吴十", "郑一"]
+NOTE = ("编者按：本专栏每周刊出一篇读者的回忆文章，讲述普通人经历的大事。文中观点仅代表作者本人，"
+        "欢迎读者来稿，讲出您自己的故事。")
+
+
+def _feed_pages():
+    """Twelve feed posts: a footer naming the poster (nine of them), and an editor's note in one column of four."""
+    from transforms.profile.pages import Page
+
+    pages = []
+    for i in range(12):
+        column = i < 4
+        body = [f"{TOPICS[i]}的消息传来，街坊们议论纷纷，{REPORTERS[i]}说起了当年的经过。",
+                f"{REPORTERS[(i + 5) % 12]}回忆，那时{TOPICS[(i + 3) % 12]}刚刚开始，大家都很忙。",
+                *([NOTE] if column else []),
+                f"© {POSTERS[i % 9]} for 示例博客, 20{10 + i}. |Permalink |No comment"]
+        title = f"往事回忆录：第{i}篇" if column else f"新闻{i}"
+        pages.append(Page(f"feed/{i}.md", "feed", None, title, None, None, None, None, (), tuple(body), (), None))
+    return pages
+
+
+def test_blocks_that_differ_in_a_name_are_one_pattern_and_a_series_note_is_a_question() -> None:
+    from transforms.profile.draft import render_table
+    from transforms.profile.stats import profile_site
+
+    s = profile_site("feed", _feed_pages())
+    (footer,) = s.blocks  # one rule for nine posters, not nine rules
+    assert footer.pages == 12 and footer.names == 9
+    rx = re.compile(footer.pattern)
+    assert rx.search("© 新来的人 for 示例博客, 2024. |Permalink |No comment")  # a poster not seen yet
+    assert not rx.search("© 张三 for 别的博客, 2024. |Permalink |No comment")
+    (note,) = s.questions  # story text of one column: asked about, not dropped
+    assert note.example == NOTE and note.pages == 4 and note.series == "往事回忆录"
+    data = tomllib.loads(render_table(s, "feed", "test"))
+    assert data["drop_blocks"] == [footer.pattern]
+    assert data["questions"][0]["pattern"] == note.pattern and data["questions"][0]["pages"] == 4
+    draft = sites._site_from_toml("draft", data)
+    assert not any(p.search(NOTE) for p in draft.drop_blocks)  # installing the draft keeps the note
+
+
+def test_defect_counts_are_read_off_the_records_alone() -> None:
+    from transforms.defects import DEFECTS, defect_counts
+
+    clean = {"text": "第一段。\n\n第二段。", "published_at": "2020-01-01", "url": "https://a.org/1", "publisher": "示例"}
+    dirty = {"text": "![图](a.png) 正文" + "很长" * 100 + "\n文 | 张三\n© 张三 for 示例, 2020. |Permalink",
+             "published_at": None, "url": None, "publisher": "www.example.org"}
+    counts = defect_counts([clean, dirty])
+    assert counts == {"records": 2, **dict.fromkeys(DEFECTS, 1)}
+    assert defect_counts([clean]) == {"records": 1, **dict.fromkeys(DEFECTS, 0)}
+
+
+ARCHIVES = Path(__file__).parent / "fixtures" / "profile"
+
+
+@pytest.mark.parametrize(("archive", "fixed"), [("markdown_reposts", ("markdown left", "source lines left")),
+                                                ("feed_archive", ("footers left",))])
+def test_draft_of_a_new_archive_applies_and_its_defect_counts_fall(archive: str, fixed: tuple, tmp_path: Path,
+                                                                    fresh_sites) -> None:
+    """Two archives nobody's rules know (README "A new source"): a Markdown-bodied Jekyll repost archive with a
+    Liquid QR include and an archive source line per account, and a feed archive without an epoch comment
+    with a share kit, a view/comment counter and a column's editor's note. The draft, installed, removes the
+    site's own lines from every page and the gold-free defect counts fall to zero; the note stays."""
+    result = profile(str(ARCHIVES / archive), workers=1)
+    (s,) = result.sites
+    for d in fixed:
+        assert s.defects[d] == 13, s.defects
+    write_drafts(result, str(tmp_path), workers=1)
+    effect = result.effects[s.key]
+    assert effect["pages changed"] == 13 and effect["fields changed"]["text"] == 13
+    assert all(n == 13 for n in effect["blocks dropped"].values()) and len(effect["blocks dropped"]) == 2
+    before, after = effect["defects before"], effect["defects after"]
+    assert all(after[d] == 0 for d in fixed) and all(after[k] <= before[k] for k in before)
+    assert sum(after.values()) < sum(before.values())
+    if archive == "markdown_reposts":  # one rule per line, not one per account
+        assert sorted(b.names for b in s.blocks) == [4, 4] and not s.questions
+    else:
+        (note,) = s.questions
+        assert note.pages == 5 and note.series == "旧城笔记" and note.example.startswith("编者按：")
+        fresh_sites.setenv(sites.SITES_ENV, str(tmp_path))  # the draft installed: the note is kept
+        sites.reload_sites()
+        rows = [clean_document(p.read_bytes(), p.name) for p in sorted((ARCHIVES / archive).rglob("*.md"))]
+        assert {r.site for r in rows} == {s.key} and "分享到" not in "".join(r.text for r in rows)
+        assert sum(1 for r in rows if r.text.startswith("编者按：")) == 5

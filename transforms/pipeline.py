@@ -28,7 +28,7 @@ from transforms.metadata import (
 from transforms.publisher import Evidence, choose_publisher, split_title_suffix
 from transforms.records import Image, Record, Reject
 from transforms.shortcodes import expand_shortcodes
-from transforms.sites import Site, is_share_url, mirror_sites, outlet_sites, site_for_url
+from transforms.sites import Site, is_share_url, mirror_sites, outlet_sites, site_for_path, site_for_url
 from transforms.text import normalize_title
 
 DOC_ID_NAMESPACE = "news-etl/doc/v1:"
@@ -138,7 +138,10 @@ def _clean(raw: bytes, source_path: str, sha: str, size: int, trace: Trace | Non
         body = widget.block.sub("", body)
         rules.append(widget.name)
 
+    # No URL with a table of its own: the table keyed by the file's folder (a draft for a URL-less archive).
     url_site = site_for_url(env.url) or site_for_url(env.share_url)
+    path_site = None if url_site else site_for_path(source_path)
+    url_site = url_site or path_site
     mirrors = mirror_sites() if env.layout == "mirror" else ()
     xpaths = (url_site.drop_xpaths if url_site else ()) + tuple(x for m in mirrors for x in m.drop_xpaths)
     images: list[Image] = list(env.images)
@@ -168,7 +171,8 @@ def _clean(raw: bytes, source_path: str, sha: str, size: int, trace: Trace | Non
                         sources=[*findings.sources, *([env.source_name] if env.source_name else [])],
                         dateline_site=findings.dateline_site, dateline_outlet=findings.dateline_outlet,
                         site_name=env.site_name or findings.site_name, title_suffix=env.title_suffix,
-                        credit_outlets=tuple(findings.credit_outlets))
+                        credit_outlets=tuple(findings.credit_outlets),
+                        path_site=path_site)
     site, publisher = choose_publisher(evidence, rules)
     site = site or url_site
     published, date_source = _published(env, body, findings, site)

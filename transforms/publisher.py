@@ -46,6 +46,7 @@ class Evidence:
     site_name: str | None = None
     title_suffix: str | None = None
     credit_outlets: tuple[str, ...] = ()
+    path_site: Site | None = None  # the table keyed by the file's folder, for pages no URL names a table for
 
 
 def looks_like_site(suffix: str, site_name: str | None = None) -> bool:
@@ -107,7 +108,7 @@ def _byline_outlet(name: str) -> str | None:
 
 def choose_publisher(ev: Evidence, rules: list[str]) -> tuple[Site | None, str | None]:
     """The outlet's table (if any) and the canonical publisher; the general rule that decided goes in ``rules``."""
-    url_site = site_for_url(ev.url)
+    url_site = site_for_url(ev.url) or ev.path_site
     source = canonical_publisher(ev.sources[0]) if ev.sources else None
     if ev.layout == "jekyll" and source:
         return site_for_publisher(source) or url_site, source

@@ -26,6 +26,7 @@ from flows.inputs.listing import discover
 from flows.inputs.storage import InputFile, open_root
 from flows.inputs.storage import join as join_path
 from flows.run.batch import default_workers, read_input
+from transforms.defects import defect_counts
 from transforms.pipeline import Trace, clean_document
 from transforms.profile import Page, SiteProfile, group_of, page_from_record, profile_site, render_sample, render_table
 from transforms.records import Record
@@ -34,7 +35,7 @@ from transforms.sites import SITES_ENV, all_sites, bundled_sites, reload_sites
 CHUNK = 100
 SAMPLE_PAGES = 5
 # The record fields a draft may change, shown in the sample and compared in the effect.
-FIELDS = ("publisher", "published_at", "date_source", "site", "authors", "text")
+FIELDS = ("publisher", "published_at", "date_source", "site", "authors", "url", "text")
 
 
 @dataclass
@@ -58,7 +59,8 @@ def _fields(doc: Record | Page | object) -> dict:
     if not isinstance(doc, (Record, Page)):
         return {k: None for k in FIELDS}
     return {"publisher": doc.publisher, "published_at": doc.published_at.isoformat() if doc.published_at else None,
-            "date_source": doc.date_source, "site": doc.site, "authors": list(doc.authors), "text": doc.text}
+            "date_source": doc.date_source, "site": doc.site, "authors": list(doc.authors), "url": doc.url,
+            "text": doc.text}
 
 
 def _profile_chunk(input_url: str, rel_paths: list[str]) -> tuple[list[Page], Counter]:
@@ -226,6 +228,8 @@ def effect(s: SiteProfile, paths: list[str], before: dict[str, dict], after: dic
         "dated before": sum(1 for p in paths if before[p]["published_at"]),
         "dated after": sum(1 for p in paths if after[p]["published_at"]),
         "blocks dropped": {b.pattern: dropped[b.pattern] for b in s.blocks},
+        "defects before": defect_counts(before[p] for p in paths),
+        "defects after": defect_counts(after[p] for p in paths),
     }
 
 

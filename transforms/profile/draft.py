@@ -33,12 +33,26 @@ def table_data(p: SiteProfile, key: str) -> dict:
         data["names"] = list(p.names)
     if p.domains:
         data["domains"] = [d for d, _ in p.domains]
+    elif p.paths:
+        data["paths"] = [f for f, _ in p.paths]
     for field_name, items in (("url_dates", [u.pattern for u in p.url_dates]),
                               ("datelines", [d.pattern for d in p.datelines]),
                               ("drop_blocks", [b.pattern for b in p.blocks])):
         if items:
             data[field_name] = items
+    if p.questions:
+        data["questions"] = [_question(b) for b in p.questions]
     return data
+
+
+QUESTION = ("recurs in one series but reads as story (an editor's note?): move the pattern to drop_blocks "
+            "only if it is not part of the articles")
+
+
+def _question(b) -> dict:
+    """A block the draft asks about instead of dropping; the loader ignores ``questions``, so it is never applied."""
+    return {"pattern": b.pattern, "pages": b.pages, "series": b.series, "example": _comment(b.example, 120),
+            "ask": QUESTION}
 
 
 def render_table(p: SiteProfile, key: str, source: str) -> str:
@@ -65,6 +79,10 @@ def render_table(p: SiteProfile, key: str, source: str) -> str:
         lines.append("# domains: hosts of the pages' original URLs (" +
                      ", ".join(f"{d} {n} pages" for d, n in p.domains) + ")")
         lines.append("domains = [" + ", ".join(toml_string(d) for d, _ in p.domains) + "]")
+    elif p.paths:
+        lines.append("# paths: no page has an original URL, so the table is keyed by the folders its pages sit in (" +
+                     ", ".join(f"{f} {n} pages" for f, n in p.paths) + ")")
+        lines.append("paths = [" + ", ".join(toml_string(f) for f, _ in p.paths) + "]")
     if p.url_dates:
         lines.append("url_dates = [")
         for u in p.url_dates:
@@ -80,8 +98,15 @@ def render_table(p: SiteProfile, key: str, source: str) -> str:
         lines.append("# drop_blocks: paragraphs that recur verbatim (digits aside) in many distinct pages")
         lines.append("drop_blocks = [")
         for b in p.blocks:
-            lines.append(f"  {toml_string(b.pattern)},  # {b.pages} pages ({b.boundary} at an end of the page)")
+            names = f", {b.names} wordings differing in one name" if b.names else ""
+            lines.append(f"  {toml_string(b.pattern)},  # {b.pages} pages ({b.boundary} at an end of the page{names})")
         lines.append("]")
+    if p.questions:
+        lines.append("# questions: NOT applied (the loader ignores this list). Each block recurs within one series")
+        lines.append("# but reads as story; decide, and move its pattern to drop_blocks only if it is boilerplate.")
+        for q in map(_question, p.questions):
+            lines.append("[[questions]]")
+            lines += [f"{k} = {q[k]}" if k == "pages" else f"{k} = {toml_string(q[k])}" for k in q]
     text = "\n".join(lines) + "\n"
     if tomllib.loads(text) != table_data(p, key):  # the comments must never change what the table says
         raise ValueError(f"draft table for {key!r} does not round-trip")

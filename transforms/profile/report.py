@@ -19,6 +19,13 @@ def _counts(counts: dict, limit: int = SHOW) -> str:
     return shown + (f", … {len(items) - limit} more" if len(items) > limit else "") if items else "-"
 
 
+def _defects(counts: dict, before: dict | None = None) -> str:
+    """``markdown left 3/12, …``; with ``before``, ``markdown left 3 -> 0/12``: the gold-free counts at a glance."""
+    n = counts.get("records", 0)
+    return ", ".join(f"{k} {before[k]} -> {v}/{n}" if before else f"{k} {v}/{n}"
+                     for k, v in counts.items() if k != "records")
+
+
 def format_site(s: SiteProfile, effect: dict | None = None) -> str:
     n = s.pages
     cov = s.coverage
@@ -35,6 +42,7 @@ def format_site(s: SiteProfile, effect: dict | None = None) -> str:
         f"publisher {cov['publisher']}/{n} ({cov['publisher is a domain']} a bare domain), authors {cov['authors']}/{n}",
         f"  dates from:  {_counts(s.date_sources)}",
     ]
+    lines.append(f"  defects:     {_defects(s.defects)}")
     if s.undated:
         more = f" … {len(s.undated) - 3} more" if len(s.undated) > 3 else ""
         lines.append(f"  undated:     {', '.join(s.undated[:3])}{more}")
@@ -44,9 +52,14 @@ def format_site(s: SiteProfile, effect: dict | None = None) -> str:
     lines.append(f"  recurring blocks ({len(s.blocks)}):")
     for b in s.blocks[:SHOW * 2]:
         measured = f", draft drops it in {effect['blocks dropped'][b.pattern]}" if effect else ""
-        lines.append(f"    {b.pages:>5} pages ({b.boundary} at an end{measured})  {_short(b.example)}")
+        names = f", one pattern for {b.names} names" if b.names else ""
+        lines.append(f"    {b.pages:>5} pages ({b.boundary} at an end{names}{measured})  {_short(b.example)}")
     if len(s.blocks) > SHOW * 2:
         lines.append(f"    … {len(s.blocks) - SHOW * 2} more (all in the draft)")
+    if s.questions:
+        lines.append(f"  questions ({len(s.questions)}; story-like blocks of one series, in the draft, not applied):")
+        for q in s.questions[:SHOW]:
+            lines.append(f"    {q.pages:>5} pages (series {q.series})  {_short(q.example)}")
     lines.append(f"  openings and closings ({len(s.shapes)}):")
     for sh in s.shapes[:SHOW * 2]:
         name = f"  names {sh.name}" if sh.name else ""
@@ -61,6 +74,7 @@ def format_site(s: SiteProfile, effect: dict | None = None) -> str:
             f"({_counts(effect['fields changed'])}); publisher now {_counts(effect['publisher after'], 3)}; "
             f"dated {effect['dated before']} -> {effect['dated after']}; {dropped}/{len(effect['blocks dropped'])} "
             "block rules dropped something")
+        lines.append(f"  defects with the draft: {_defects(effect['defects after'], effect['defects before'])}")
     return "\n".join(lines)
 
 

@@ -14,6 +14,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
+from transforms.defects import defect_counts
 from transforms.metadata import date_from_match
 from transforms.profile import shapes
 from transforms.profile.pages import Page
@@ -59,6 +60,8 @@ class Block:
     pages: int
     boundary: int  # pages where it stood within BOUNDARY blocks of an end
     paths: list[str] = field(default_factory=list)
+    names: int = 0  # distinct wordings when the pattern leaves a name open (0: one wording, digits aside)
+    series: str | None = None  # set when it reads as story within one series: a question, not a rule
 
 
 @dataclass
@@ -100,6 +103,7 @@ class SiteProfile:
     undated: list[str]
     tables: dict[str, int]  # site tables the pipeline already applied
     blocks: list[Block]
+    questions: list[Block]  # blocks that read as story within one series: asked about, never drafted as rules
     shapes: list[Shape]
     self_names: list[tuple[str, int, dict[str, int]]]
     publisher: str | None
@@ -107,6 +111,10 @@ class SiteProfile:
     datelines: list[Dateline]
     url_dates: list[UrlDate]
     threshold: int
+    # Folders of the pages when no original URL groups them: the draft is keyed by them (``paths``),
+    # or installing it would change none of the pages it was drafted from.
+    paths: list[tuple[str, int]] = field(default_factory=list)
+    defects: dict[str, int] = field(default_factory=dict)  # gold-free, of the pages as cleaned now
 
     def to_dict(self) -> dict:
         from dataclasses import asdict
@@ -137,6 +145,12 @@ def section_of(source_path: str) -> str:
     return parts[-2] if len(parts) > 1 else "(top)"
 
 
+def folder_of(source_path: str) -> str:
+    """The folder path a file sits in, relative to the input root, with a trailing ``/`` (``""`` at the root)."""
+    head, _, _ = source_path.replace("\\", "/").rpartition("/")
+    return head + "/" if head else ""
+
+
 def group_of(page: Page) -> tuple[str, str | None]:
     """The site of a page: (key, registrable domain) from its original URL, else (mirror section, None)."""
     host = host_of(page.url)
@@ -163,11 +177,84 @@ def _distinct(pages: list[Page]) -> list[Page]:
     return out
 
 
+# A word of a block that may be a name: a run between spaces and punctuation, no digit (digits are a class
+# already), short. Blocks that differ only in such a word ("© 张三 for 某网站", "© 李四 for 某网站") are one rule.
+_WORD = re.compile(r"[^\s\d,，.。:：;；|｜()（）\[\]【】「」『』《》<>'\"·、/@#&=+*~-]{1,16}")
+NAME_GAP = r"\S.{0,38}?"  # the name a template leaves open: one to forty characters, no leading space
+MIN_NAMES = 2  # distinct names a template must have seen
+# Sentence ends: a block with two of them (or one in a long block) reads as story, not as a line of chrome.
+_SENTENCE_END = re.compile(r"[。！？!?]|\.(?=\s|$)")
+STORY_CHARS = 80
+# A Chinese clause comma or full stop: prose, whose differing word is a topic, not a poster's name.
+_CLAUSE = re.compile(r"[，。！？；]")
+
+
+def reads_as_story(text: str) -> bool:
+    """Two sentences or more, or a long block ending a sentence: prose someone wrote, not a site's chrome line."""
+    ends = len(_SENTENCE_END.findall(text))
+    return ends >= 2 or (ends >= 1 and len(text) >= STORY_CHARS)
+
+
+def _series_of(pages: list[Page]) -> str | None:
+    """The title start the pages of a block share (a column's name), if any."""
+    prefix = shapes.common_prefix(p.title or "" for p in pages)
+    cut = max(prefix.rfind(c) for c in "：:|｜-—–·】]")
+    prefix = (prefix[:cut] if cut > 0 else prefix).strip(" ：:|｜-—–·【】[]")
+    return prefix if len(prefix) >= 2 else None
+
+
+def _keep(hits: list[tuple[Page, bool, str]], threshold: int) -> bool:
+    """Enough pages: ``threshold`` near an end of most of them, twice as many (at least 5) in the middle."""
+    pages = {id(p) for p, _, _ in hits}
+    boundary = sum(1 for _, b, _ in hits if b)
+    return len(pages) >= threshold and (boundary * 2 >= len(hits) or len(pages) >= max(2 * threshold, 5))
+
+
+def _template_pattern(prefix: str, suffix: str) -> str:
+    """A regex for a digit key with a name left open: ``prefix NAME suffix`` (digits any digits, spaces any)."""
+    def lit(part: str) -> str:
+        return r"\d+".join(re.escape(x).replace("\\ ", r"\s+") for x in re.split(r"0+", part))
+    return "^" + lit(prefix) + NAME_GAP + lit(suffix) + "$"
+
+
+def _name_templates(where: dict[str, list[tuple[Page, bool, str]]], threshold: int) -> list[tuple[str, list, int]]:
+    """(pattern, hits, names) for blocks that differ only in one short word across pages, greedily, most pages first.
+
+    Only chrome lines are templated: a block that reads as story never is, so story paragraphs that
+    differ in a topic word are not mistaken for a footer naming a poster.
+    """
+    groups: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)  # (prefix, suffix) -> key -> the word
+    for key in where:
+        if len(key) > 200 or reads_as_story(key) or _CLAUSE.search(key):
+            continue
+        for m in _WORD.finditer(key):
+            prefix, suffix = key[:m.start()], key[m.end():]
+            if len(re.sub(r"\W", "", prefix + suffix)) < max(4, len(m.group(0))):
+                continue  # too little fixed text to say the blocks are one line
+            groups[(prefix, suffix)][key] = m.group(0)
+    ranked = sorted(groups.items(), key=lambda kv: (-sum(len(where[k]) for k in kv[1]), -len(kv[0][0] + kv[0][1])))
+    taken: set[str] = set()
+    out = []
+    for (prefix, suffix), words in ranked:
+        keys = [k for k in words if k not in taken]
+        if len({words[k] for k in keys}) < MIN_NAMES:
+            continue
+        hits = [h for k in keys for h in where[k]]
+        if _keep(hits, threshold):
+            taken.update(keys)
+            out.append((_template_pattern(prefix, suffix), hits, len({words[k] for k in keys})))
+    return out
+
+
 def recurring_blocks(pages: list[Page], threshold: int) -> list[Block]:
-    """Paragraphs that recur (digits normalised) in at least ``threshold`` distinct pages.
+    """Paragraphs that recur (digits normalised, or but for one name) in at least ``threshold`` distinct pages.
 
     A block that stands near an end of the page in most of its pages needs
-    ``threshold`` pages; one in the middle of the text, twice as many.
+    ``threshold`` pages; one in the middle of the text, twice as many. Blocks that
+    differ only in a short word (the poster's name in a feed footer) are one rule, not
+    one per name. A block that reads as story and recurs in less than half of the
+    pages (an editor's note of one series) is marked a question (``series``): the
+    draft asks about it rather than dropping it.
     """
     where: dict[str, list[tuple[Page, bool, str]]] = defaultdict(list)
     for page in pages:
@@ -182,15 +269,18 @@ def recurring_blocks(pages: list[Page], threshold: int) -> list[Block]:
             seen.add(key)
             where[key].append((page, i < BOUNDARY or i >= n - BOUNDARY, para))
     found = []
-    for hits in where.values():
-        if len(hits) < threshold:
-            continue
-        boundary = sum(1 for _, b, _ in hits if b)
-        if boundary * 2 < len(hits) and len(hits) < max(2 * threshold, 5):
-            continue
+    templated = _name_templates({k: v for k, v in where.items() if len(v) < len(pages)}, threshold)
+    taken = {shapes.digit_key(p) for _, hits, _ in templated for _, _, p in hits}
+    candidates = [(shapes.exact_pattern(Counter(p for _, _, p in hits).most_common(1)[0][0]), hits, 0)
+                  for key, hits in where.items() if key not in taken and len(hits) >= threshold and _keep(hits, threshold)]
+    for pattern, hits, names in candidates + templated:
         example = Counter(p for _, _, p in hits).most_common(1)[0][0]
-        found.append(Block(shapes.exact_pattern(example), example, len(hits), boundary,
-                           [p.source_path for p, _, _ in hits[:5]]))
+        block_pages = [p for p, _, _ in hits]
+        question = reads_as_story(example) and len(hits) * 2 < len(pages)
+        found.append(Block(pattern, example, len(hits), sum(1 for _, b, _ in hits if b),
+                           [p.source_path for p in block_pages[:5]],
+                           names=names,
+                           series=(_series_of(block_pages) or "(one series)") if question else None))
     return sorted(found, key=lambda b: (-b.pages, b.example))
 
 
@@ -367,11 +457,12 @@ def profile_site(key: str, pages: list[Page], min_share: float = MIN_SHARE, min_
     distinct = _distinct(pages)
     threshold = threshold_for(len(distinct), min_share, min_pages)
     domains = Counter(registrable_domain(host_of(p.url)) for p in pages if host_of(p.url) and not is_share_url(p.url))
-    blocks = recurring_blocks(distinct, threshold)
+    found_blocks = recurring_blocks(distinct, threshold)
+    blocks = [b for b in found_blocks if b.series is None]
     # Openings and closings as they stand once the recurring blocks are gone (a dateline under a navigation line).
-    keys = {shapes.digit_key(b.example) for b in blocks}
-    trimmed = [replace(p, paragraphs=tuple(x for x in p.paragraphs if shapes.digit_key(x) not in keys)) if keys else p
-               for p in distinct]
+    rules = [re.compile(b.pattern) for b in blocks]
+    trimmed = [replace(p, paragraphs=tuple(x for x in p.paragraphs if not any(r.search(x) for r in rules)))
+               if rules else p for p in distinct]
     found_shapes = recurring_shapes(trimmed, threshold)
     names = self_names(trimmed, threshold)
     publisher = names[0][0] if names else None
@@ -392,6 +483,7 @@ def profile_site(key: str, pages: list[Page], min_share: float = MIN_SHARE, min_
         undated=[p.source_path for p in pages if p.published_at is None],
         tables=dict(Counter(p.site for p in pages if p.site).most_common()),
         blocks=blocks,
+        questions=[b for b in found_blocks if b.series is not None],
         shapes=found_shapes,
         self_names=names,
         publisher=publisher,
@@ -399,4 +491,8 @@ def profile_site(key: str, pages: list[Page], min_share: float = MIN_SHARE, min_
         datelines=datelines_for(found_shapes, trimmed, publisher),
         url_dates=url_dates_for(pages, threshold),
         threshold=threshold,
+        defects=defect_counts({"text": p.text, "published_at": p.published_at, "url": p.url, "publisher": p.publisher}
+                              for p in pages),
+        paths=[] if domains else sorted(Counter(f for p in pages if (f := folder_of(p.source_path))).items(),
+                                        key=lambda kv: (-kv[1], kv[0])),
     )

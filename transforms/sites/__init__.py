@@ -7,6 +7,11 @@ flow. Each file may give:
   ``kind`` ("outlet", the default, or "mirror"),
 - ``domains`` (the original site) and ``share_domains`` (mirror or share links
   that are a URL of last resort),
+- ``paths``: folders of the input (``"feeds/column/"``) whose files are the site's,
+  for archives whose pages carry no URL to key a table by. A path matches a file's
+  path relative to the input root at a folder boundary (at its start or after a
+  ``/``), so the table works whichever parent folder a run is given; the longest
+  matching path wins, and a page's URL domain table comes before any path table.
 - ``url_dates``: regexes with named groups ``y m d`` (``H M S`` optional) that
   read a date out of an article URL,
 - ``datelines``: regexes anchored at the start of the first paragraph,
@@ -58,6 +63,7 @@ class Site:
     kind: str = "outlet"
     names: tuple[str, ...] = ()
     domains: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()
     share_domains: tuple[str, ...] = ()
     url_dates: tuple[re.Pattern[str], ...] = ()
     datelines: tuple[re.Pattern[str], ...] = ()
@@ -72,6 +78,12 @@ class Site:
     source_file: str = field(default="", compare=False)
 
 
+def _folder(path: str) -> str:
+    """A ``paths`` entry as a folder prefix: forward slashes, no leading ``./`` or ``/``, one trailing ``/``."""
+    path = path.replace("\\", "/").strip().removeprefix("./").strip("/")
+    return path + "/" if path else ""
+
+
 def _site_from_toml(name: str, data: dict) -> Site:
     def patterns(key: str) -> tuple[re.Pattern[str], ...]:
         return tuple(re.compile(p) for p in data.get(key, ()))
@@ -83,6 +95,7 @@ def _site_from_toml(name: str, data: dict) -> Site:
         names=tuple(data.get("names", ())),
         domains=tuple(d.lower() for d in data.get("domains", ())),
         share_domains=tuple(d.lower() for d in data.get("share_domains", ())),
+        paths=tuple(_folder(p) for p in data.get("paths", ()) if _folder(p)),
         url_dates=patterns("url_dates"),
         datelines=patterns("datelines"),
         drop_xpaths=tuple(data.get("drop_xpaths", ())),
@@ -216,6 +229,25 @@ def site_for_url(url: str | None) -> Site | None:
     return _site_for_host(host) if host else None
 
 
+@lru_cache(maxsize=1)
+def _path_sites() -> tuple[tuple[str, Site], ...]:
+    """``(folder, table)`` of every table keyed by folder, the longest folder first."""
+    pairs = [(p, s) for s in all_sites() if s.kind == "outlet" for p in s.paths]
+    return tuple(sorted(pairs, key=lambda ps: -len(ps[0])))
+
+
+def site_for_path(source_path: str | None) -> Site | None:
+    """The table whose ``paths`` hold the file (relative to the input root): the longest folder that
+    starts the path or follows one of its ``/``. Used only when no URL names a table."""
+    if not source_path:
+        return None
+    path = "/" + source_path.replace("\\", "/").lstrip("/")
+    for folder, site in _path_sites():
+        if "/" + folder in path:
+            return site
+    return None
+
+
 def is_share_url(url: str | None) -> bool:
     """True for mirror and share links, which are a URL of last resort."""
     host = host_of(url)
@@ -261,7 +293,7 @@ def on_reload(hook: Callable[[], None]) -> None:
 
 def reload_sites() -> None:
     """Forget every loaded table, so a change of ``NEWS_ETL_SITES``/``NEWS_ETL_DISABLE_SITES`` takes effect."""
-    for cached in (all_sites, publisher_aliases, _share_domains, _site_for_host, directory_publisher):
+    for cached in (all_sites, publisher_aliases, _share_domains, _site_for_host, _path_sites, directory_publisher):
         cached.cache_clear()
     for hook in _RELOAD_HOOKS:
         hook()
