@@ -302,6 +302,10 @@ def test_draft_of_a_new_archive_applies_and_its_defect_counts_fall(archive: str,
     assert sum(after.values()) < sum(before.values())
     if archive == "markdown_reposts":  # one rule per line, not one per account
         assert sorted(b.names for b in s.blocks) == [4, 4] and not s.questions
+        # the URLs are the WeChat originals of four accounts: a platform's domain, so the draft is keyed by folder
+        assert s.platform and s.domains == [("qq.com", 13)] and s.paths == [("_posts/", 13)]
+        data = tomllib.loads((tmp_path / f"{s.key}.toml").read_text(encoding="utf-8"))
+        assert data["paths"] == ["_posts/"] and "domains" not in data
     else:
         (note,) = s.questions
         assert note.pages == 5 and note.series == "旧城笔记" and note.example.startswith("编者按：")

@@ -31,10 +31,10 @@ def table_data(p: SiteProfile, key: str) -> dict:
     if p.publisher:
         data["publisher"] = p.publisher
         data["names"] = list(p.names)
-    if p.domains:
-        data["domains"] = [d for d, _ in p.domains]
-    elif p.paths:
+    if p.paths:
         data["paths"] = [f for f, _ in p.paths]
+    elif p.domains:
+        data["domains"] = [d for d, _ in p.domains]
     for field_name, items in (("url_dates", [u.pattern for u in p.url_dates]),
                               ("datelines", [d.pattern for d in p.datelines]),
                               ("drop_blocks", [b.pattern for b in p.blocks])):
@@ -75,14 +75,17 @@ def render_table(p: SiteProfile, key: str, source: str) -> str:
         lines.append("# publisher: no name recurs in the pages (no dateline, source line, og:site_name or title suffix);")
         lines.append("# until you add one, the pipeline names the publisher as it does without a table.")
         lines.append("# publisher = \"…\"")
-    if p.domains:
+    if p.paths:
+        why = ("the pages' URLs are of a platform many outlets publish on (" +
+               ", ".join(f"{d} {n} pages" for d, n in p.domains) + "; several publishers), not this archive's own,"
+               if p.platform else "no page has an original URL,")
+        lines.append(f"# paths: {why} so the table is keyed by the folders its pages sit in (" +
+                     ", ".join(f"{f} {n} pages" for f, n in p.paths) + ")")
+        lines.append("paths = [" + ", ".join(toml_string(f) for f, _ in p.paths) + "]")
+    elif p.domains:
         lines.append("# domains: hosts of the pages' original URLs (" +
                      ", ".join(f"{d} {n} pages" for d, n in p.domains) + ")")
         lines.append("domains = [" + ", ".join(toml_string(d) for d, _ in p.domains) + "]")
-    elif p.paths:
-        lines.append("# paths: no page has an original URL, so the table is keyed by the folders its pages sit in (" +
-                     ", ".join(f"{f} {n} pages" for f, n in p.paths) + ")")
-        lines.append("paths = [" + ", ".join(toml_string(f) for f, _ in p.paths) + "]")
     if p.url_dates:
         lines.append("url_dates = [")
         for u in p.url_dates:

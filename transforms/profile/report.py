@@ -31,7 +31,8 @@ def format_site(s: SiteProfile, effect: dict | None = None) -> str:
     cov = s.coverage
     lines = [
         f"== site {s.key}: {n} pages, {s.distinct} distinct titles; a rule needs {s.threshold} pages ==",
-        f"  domains:     {_counts(dict(s.domains)) if s.domains else '(no original URL: grouped by mirror section)'}",
+        f"  domains:     {_counts(dict(s.domains)) if s.domains else '(no original URL: grouped by mirror section)'}"
+        + ("  (a platform of several publishers: the draft is keyed by folder)" if s.platform else ""),
         f"  layouts:     {_counts(s.layouts)}",
     ]
     if s.tables:

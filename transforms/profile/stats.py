@@ -115,6 +115,8 @@ class SiteProfile:
     # or installing it would change none of the pages it was drafted from.
     paths: list[tuple[str, int]] = field(default_factory=list)
     defects: dict[str, int] = field(default_factory=dict)  # gold-free, of the pages as cleaned now
+    # The pages' URL domain serves many outlets (reposts linking a platform's originals): keyed by folder instead.
+    platform: bool = False
 
     def to_dict(self) -> dict:
         from dataclasses import asdict
@@ -158,6 +160,19 @@ def group_of(page: Page) -> tuple[str, str | None]:
         domain = registrable_domain(host)
         return key_for_domain(domain), domain
     return section_of(page.source_path), None
+
+
+PLATFORM_NAMES = 3  # distinct outlet names on one domain's pages that make it a platform
+PLATFORM_TOP = 0.6  # ... when the most common of them names fewer than this share of the named pages
+
+
+def is_platform(pages: list[Page]) -> bool:
+    """The pages' URLs are of a platform many outlets publish on (an archive of reposts of several WeChat
+    accounts), not of one site: their publishers are several names, none on most pages. A draft keyed
+    by that domain would apply to every repost of the platform anywhere; one keyed by folder, to these."""
+    names = Counter(p.publisher for p in pages if p.publisher and "." not in p.publisher)
+    total = sum(names.values())
+    return len(names) >= PLATFORM_NAMES and names.most_common(1)[0][1] < PLATFORM_TOP * total
 
 
 def threshold_for(distinct: int, min_share: float = MIN_SHARE, min_pages: int = MIN_PAGES) -> int:
@@ -457,6 +472,7 @@ def profile_site(key: str, pages: list[Page], min_share: float = MIN_SHARE, min_
     distinct = _distinct(pages)
     threshold = threshold_for(len(distinct), min_share, min_pages)
     domains = Counter(registrable_domain(host_of(p.url)) for p in pages if host_of(p.url) and not is_share_url(p.url))
+    platform = is_platform(pages) if domains else False
     found_blocks = recurring_blocks(distinct, threshold)
     blocks = [b for b in found_blocks if b.series is None]
     # Openings and closings as they stand once the recurring blocks are gone (a dateline under a navigation line).
@@ -493,6 +509,7 @@ def profile_site(key: str, pages: list[Page], min_share: float = MIN_SHARE, min_
         threshold=threshold,
         defects=defect_counts({"text": p.text, "published_at": p.published_at, "url": p.url, "publisher": p.publisher}
                               for p in pages),
-        paths=[] if domains else sorted(Counter(f for p in pages if (f := folder_of(p.source_path))).items(),
+        platform=platform,
+        paths=[] if domains and not platform else sorted(Counter(f for p in pages if (f := folder_of(p.source_path))).items(),
                                         key=lambda kv: (-kv[1], kv[0])),
     )
