@@ -3,8 +3,8 @@
 A run over a folder of millions of files must tell the unchanged ones from the
 rest without opening them, and without one Python object per file: the listing
 is a table (``LISTING_SCHEMA``) that a planner joins with the stored state. It
-is built from the same walk as :func:`discover` (one walk, the
-same entries: see that module), in Arrow chunks of ``CHUNK_ROWS`` entries.
+is built from the walk of :mod:`flows.inputs.storage` (one walk, the
+same entries: see that module; :func:`discover` gives it as a list), in Arrow chunks of ``CHUNK_ROWS`` entries.
 
 Local files carry their size and ``st_mtime_ns`` (a symlink inside the root,
 its target's). Object stores and other fsspec filesystems carry what their

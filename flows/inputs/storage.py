@@ -54,7 +54,7 @@ _ESCAPED_BYTE = re.compile(r"\\x([0-9a-f]{2})")
 
 
 def local_path(root: str, rel: str) -> str:
-    """The path on disk of ``rel`` as :func:`discover` gave it (undoing :func:`_escape_name`)."""
+    """The path on disk of ``rel`` as :func:`~flows.inputs.listing.discover` gave it (undoing :func:`_escape_name`)."""
     path = os.path.join(root, rel)
     if "\\x" in rel and not os.path.lexists(path):
         raw = _ESCAPED_BYTE.sub(lambda m: chr(0xDC00 + int(m.group(1), 16)), rel)

@@ -6,7 +6,7 @@ file: the batches' outcome files are joined with the files the run read
 *delta*: cleaned files, touched files whose bytes were the same, tombstones of
 pruned files, records whose duplicate link changed), and the old rows those
 replace. Duplicate links are recomputed from the keys on disk
-(:mod:`flows.run.linking`) only when the articles changed. The :class:`RunPlan`
+(:mod:`flows.run.linking`) only when the articles changed. The :class:`~flows.store.changes.RunPlan`
 says what must change; the store's ``write`` materialises it (versioned Parquet
 links unchanged files into the new version and rewrites only the parts that
 lose or relink rows; Delta Lake merges rows by key).

@@ -4,7 +4,7 @@ so that every worker forked from the server starts warm, and a batch retried in 
 own costs milliseconds of start-up instead of a second."""
 from __future__ import annotations
 
-from flows import batch  # noqa: F401 (imported for the fork server's sake)
+from flows.run import batch  # noqa: F401 (imported for the fork server's sake)
 from schemas import articles_table, rejects_table
 
 articles_table([], "warm-up")
