@@ -79,6 +79,12 @@ class InfoLine:
     furniture: re.Pattern[str]
 
 
+def _class_words(words: list[str]) -> re.Pattern[str]:
+    """Whole class/id words (split at spaces, ``-`` and ``_``), so ``comments`` matches and ``commentary`` does not."""
+    return re.compile(r"(?:^|[\s_-])(?:" + "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
+                      + r")(?:$|[\s_])", re.I)
+
+
 @dataclass(frozen=True, eq=False)
 class GeneralRules:
     default_tz: dt.tzinfo
@@ -92,6 +98,7 @@ class GeneralRules:
     title_author: tuple[re.Pattern[str], ...]
     author_keys: tuple[str, ...]
     account_names: frozenset[str]  # lowercased CMS accounts a front-matter author key may hold ("admin")
+    page_furniture: re.Pattern[str]  # class/id words of a saved page's comment threads, related posts, share kits
     title_suffix: re.Pattern[str]
     datelines: tuple[NamedPattern, ...]
     timestamp_lines: tuple[NamedPattern, ...]
@@ -165,6 +172,7 @@ def general_rules() -> GeneralRules:
         title_author=tuple(re.compile(p) for p in t["title_author"]),
         author_keys=tuple(t["author_keys"]),
         account_names=frozenset(n.casefold() for n in t.get("account_names", ())),
+        page_furniture=_class_words(t["page_furniture"]),
         title_suffix=re.compile(t["title_suffix"]),
         datelines=named("datelines"),
         timestamp_lines=named("timestamp_lines"),

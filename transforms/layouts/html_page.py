@@ -21,9 +21,10 @@ import re
 import lxml.html
 from lxml import etree
 
+from transforms.general_rules import general_rules
 from transforms.layouts import mirror
 from transforms.layouts.base import Envelope
-from transforms.metadata import parse_datetime
+from transforms.metadata import parse_datetime, split_names
 from transforms.publisher import without_sections
 
 NAME = "html"
@@ -41,12 +42,6 @@ _FULL_PAGE = re.compile(r"<(?:html|body)\b", re.I)
 _JSON_LD = re.compile(r"""<script[^>]*type=["']application/ld\+json["'][^>]*>(.*?)</script>""", re.I | re.S)
 _ARTICLE_TYPES = frozenset({"Article", "NewsArticle", "BlogPosting", "ReportageNewsArticle", "AnalysisNewsArticle",
                             "OpinionNewsArticle", "TechArticle", "Report"})
-# Page furniture that sits inside or beside the article container on every blog engine: comment
-# threads and forms, related-post blocks, share kits. Whole class/id words, so "commentary" stays.
-_FURNITURE = re.compile(r"(?:^|[\s_-])(?:comments?|comment-list|comment-respond|respond|comments-area|relatedposts|"
-                        r"related-posts?|related-stories|related-news|sharedaddy|addtoany|share-bar|share-buttons|"
-                        r"share-tools|newsletter-signup|page__related|page__share|post-navigation|paginav|"
-                        r"ad-slot)(?:$|[\s_])", re.I)
 
 # Main-content detection ------------------------------------------------------
 _NEVER_CONTENT = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "svg", "button",
@@ -106,11 +101,12 @@ def main_content(html: str) -> tuple[etree._Element, etree._Element] | None:
         parent = el.getparent()
         if parent is not None:
             el.drop_tree()
+    furniture = general_rules().page_furniture
     for el in list(root.iter()):
         if not isinstance(el.tag, str) or el.getparent() is None:
             continue
         if el.get("role") in ("navigation", "banner", "contentinfo", "complementary") or el.get("hidden") is not None \
-                or _FURNITURE.search(f"{el.get('class', '')} {el.get('id', '')}"):
+                or furniture.search(f"{el.get('class', '')} {el.get('id', '')}"):
             el.drop_tree()
     scores: dict[etree._Element, float] = {}
     for p in root.iter("p", "pre", "blockquote", "div", "td", "li"):
@@ -207,14 +203,13 @@ def _names(value: object) -> list[str]:
 
 
 _BYLINE_AUTHOR = re.compile(r"""<a\b[^>]*\brel=["']author["'][^>]*>([^<]{2,60})</a>""", re.I)
-_SPLIT_AUTHORS = re.compile(r"\s*(?:,|，|、|\band\b)\s*")
 
 
 def _page_authors(meta: dict[str, str], ld: dict, text: str) -> list[str]:
     """JSON-LD ``author`` > ``<meta name=author>`` > a ``rel=author`` byline link."""
     names = _names(ld.get("author")) if ld else []
     if not names and meta.get("author"):
-        names = [n for n in _SPLIT_AUTHORS.split(meta["author"].strip()) if n]
+        names = split_names(meta["author"])
     if not names:
         names = [re.sub(r"\s+", " ", m).strip() for m in _BYLINE_AUTHOR.findall(text)[:1]]
     return list(dict.fromkeys(n for n in names if 1 < len(n) <= 60 and "://" not in n))

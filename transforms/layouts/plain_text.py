@@ -20,7 +20,7 @@ import re
 
 from transforms.body_format import body_html, paragraphs_html
 from transforms.layouts.base import Envelope
-from transforms.metadata import parse_datetime
+from transforms.metadata import parse_datetime, split_names
 
 NAME = "text"
 _LEADING_HEADING = re.compile(r"\A\s*#{1,6}[ \t]+(?P<title>[^\n]*?)[ \t#]*(?:\n|\Z)")
@@ -38,7 +38,6 @@ _URL_LABELS = frozenset({"原文链接", "原文鏈接", "原文地址", "原文
                          "original"})
 _SOURCE_LABELS_EN = frozenset({"source"})
 _AUTHOR_LABELS_EN = frozenset({"author", "authors", "by"})
-_NAME_SEPARATORS = re.compile(r"\s*(?:,|&|\band\b)\s*")
 _MONTHS = {m: i for i, names in enumerate(
     [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
      ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
@@ -93,13 +92,13 @@ def _text_header(text: str) -> tuple[str, list[str], str | None, int, dict[str, 
             elif label in _SOURCE_LABELS_EN:
                 meta["source"].append(m.group("value"))
             elif label in _AUTHOR_LABELS_EN:
-                meta["authors"].extend(n for n in _NAME_SEPARATORS.split(m.group("value")) if n)
+                meta["authors"].extend(split_names(m.group("value")))
             else:
                 lines.append(m.group(0).strip())
         elif (m := _DATE_LINE.match(text, pos)) and date is None:
             date = m.group("value")
         elif m := _BYLINE.match(text, pos):
-            meta["authors"].extend(n for n in _NAME_SEPARATORS.split(m.group("value")) if n)
+            meta["authors"].extend(split_names(m.group("value")))
         else:
             break
         pos = m.end()
