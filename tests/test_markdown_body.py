@@ -88,6 +88,23 @@ def test_a_file_without_header_that_is_only_a_heading_is_no_article() -> None:
     assert result.reason == "no_content"
 
 
+@pytest.mark.parametrize(("ref", "html_text"), [
+    ("&#1;", ""), ("&#x7f;", ""),           # control characters: dropped, as an HTML page drops them
+    ("&#128;", "€"), ("&#x96;", "–"),       # C1 references: Windows-1252, as in HTML
+    ("&#20013;", "中"), ("&#65;", "A"),      # valid references: the character
+])
+def test_numeric_references_read_as_the_html_page_reads_them(ref: str, html_text: str) -> None:
+    """Found by hypothesis: ``---\n---\n&#1;`` gave U+FFFD, a character the input does not have."""
+    body = f"---\ntitle: t\n---\n新闻记者今日报道{ref}x{ref}\n"
+    html_page = f"<p>新闻记者今日报道{ref}x{ref}</p>"
+    as_markdown = clean_document(body.encode(), "refs.md")
+    as_html = clean_document(f"---\ntitle: t\n---\n{html_page}\n".encode(), "refs.md")
+    assert isinstance(as_markdown, Record) and isinstance(as_html, Record)
+    assert "\ufffd" not in as_markdown.text
+    assert as_markdown.text == as_html.text == f"新闻记者今日报道{html_text}x{html_text}"
+    assert not isinstance(clean_document(b"---\n---\n&#1;", "fuzz/doc.md"), Record)  # nothing left to read
+
+
 _WORDS = st.text(alphabet=st.sampled_from("天地人和中国新闻记者今日报道说是的了在有一abcxyz0123，。、"), min_size=1, max_size=30)
 
 

@@ -17,9 +17,14 @@ own markup is markup (a post's ``<figcaption>`` or ``<img>``).
 """
 from __future__ import annotations
 
+import html as html_entities
+import re
 from functools import cache
 
 from markdown_it import MarkdownIt
+
+# A numeric character reference (decimal or hex), as HTML and CommonMark both spell them.
+_NUMERIC_REF = re.compile(r"&#(?:[xX][0-9a-fA-F]{1,8}|[0-9]{1,10});")
 
 
 @cache
@@ -33,6 +38,22 @@ def _parser(html: bool) -> MarkdownIt:
     return md
 
 
+def _html_numeric_ref(match: re.Match[str]) -> str:
+    """A numeric reference as an HTML page would read it, where that differs from CommonMark.
+
+    CommonMark turns every reference to a code point it deems invalid into U+FFFD; HTML5,
+    which the HTML bodies follow (``html.unescape``), drops control characters (``&#1;``)
+    and reads ``&#128;``-``&#159;`` as Windows-1252 (``&#128;`` is €). A Markdown body must
+    give the same text as the HTML page it was converted from, so those few are resolved
+    here, before parsing; none of the results is Markdown syntax. Every other reference is
+    left to the parser (``&#42;`` must stay a literal asterisk, not emphasis).
+    """
+    ref = match.group()
+    value = int(ref[3:-1], 16) if ref[2] in "xX" else int(ref[2:-1])
+    resolved = html_entities.unescape(ref)
+    return ref if 0 < value <= 0x10FFFF and resolved == chr(value) else resolved
+
+
 def render(markdown: str, *, html: bool = True) -> str:
     """The HTML of a Markdown body; ``html=False`` escapes raw HTML instead of keeping it."""
-    return _parser(html).render(markdown)
+    return _parser(html).render(_NUMERIC_REF.sub(_html_numeric_ref, markdown))
