@@ -122,6 +122,20 @@ def test_s3_concurrent_writers(prefect_server, s3, corpus: Path, tmp_path: Path)
     assert refused_after < 60
 
 
+def _wait_until_writers_are_stale(fs, root: str, beat: float, timeout: float = 30) -> None:
+    """Until every heartbeat under ``root/_writers`` is older than three beats (a dead writer's), polling:
+    no longer than the killed writer's lock really lasts, which the reference run above mostly covers."""
+    deadline = time.time() + timeout
+    while True:
+        fs.invalidate_cache()
+        paths = fs.ls(f"{root}/_writers", detail=False) if fs.exists(f"{root}/_writers") else []
+        ages = [time.time() - float(json.loads(fs.cat_file(p))["time"]) for p in paths]
+        if all(age > 3 * beat for age in ages):
+            return
+        assert time.time() < deadline, f"heartbeats still fresh: {ages}"
+        time.sleep(0.1)
+
+
 def test_s3_writer_killed_mid_commit(prefect_server, s3, corpus: Path, tmp_path: Path) -> None:  # noqa: F811
     fs, env = s3
     out, src = "s3://news/killed", "news/kin"
@@ -141,7 +155,7 @@ def test_s3_writer_killed_mid_commit(prefect_server, s3, corpus: Path, tmp_path:
     clean = tmp_path / "clean"
     summary_of(cli(prefect_server, str(corpus), str(clean), "--prune"))
     assert rows(out) != before  # the articles commit had landed
-    time.sleep(3.5)  # the killed writer's heartbeat goes stale (3 beats)
+    _wait_until_writers_are_stale(fs, "news/killed", beat=1.0)
     s = summary_of(cli(prefect_server, f"s3://{src}", out, "--prune", extra_env={**env, **fast}))
     assert s["accounted"]
     assert rows(out) == rows(clean) and reject_rows(out) == reject_rows(clean)

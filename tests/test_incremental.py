@@ -142,17 +142,35 @@ def wait_for_pause(proc: subprocess.Popen, point: str = r"\w+", timeout: float =
     raise AssertionError("pause point not reached")
 
 
-@pytest.mark.parametrize("point", ["cleaning", "before_publish", "before_swap", "after_swap"])
-def test_sigkill_at_any_point_leaves_a_readable_dataset(prefect_server, corpus: Path, tmp_path: Path,
-                                                        point: str) -> None:
-    out, clean = tmp_path / "out", tmp_path / "clean"
-    summary_of(cli(prefect_server, str(corpus), str(out)))
-    # the reference has the same history (duplicate links depend on which run saw a text first)
-    summary_of(cli(prefect_server, str(corpus), str(clean)))
-    before = rows(out)
-    # change the corpus, then kill the run that would bring the dataset up to date
+def _change_for_the_killed_run(corpus: Path) -> None:
+    """The edit the killed run would bring into the dataset: one file gone, one added."""
     (corpus / "mirror" / "943901.md").unlink()
     shutil.copy(corpus / "finews" / "2021-12-08-202112082206907056.md", corpus / "finews" / "added.md")
+
+
+@pytest.fixture(scope="module")
+def clean_history(prefect_server, sample_dir: Path, tmp_path_factory) -> dict:
+    """What a run that is never killed gives, once for the whole kill matrix: the rows after the first
+    run and after the change (the same history: duplicate links depend on which run saw a text first)."""
+    root = tmp_path_factory.mktemp("clean_history")
+    corpus, clean = root / "in", root / "clean"
+    shutil.copytree(sample_dir, corpus)
+    summary_of(cli(prefect_server, str(corpus), str(clean)))
+    first = rows(clean)
+    _change_for_the_killed_run(corpus)
+    s = summary_of(cli(prefect_server, str(corpus), str(clean), "--prune"))
+    return {"first": first, "after": rows(clean), "rejects": reject_rows(clean), "inputs": s["inputs"]}
+
+
+@pytest.mark.parametrize("point", ["cleaning", "before_publish", "before_swap", "after_swap"])
+def test_sigkill_at_any_point_leaves_a_readable_dataset(prefect_server, clean_history: dict, corpus: Path,
+                                                        tmp_path: Path, point: str) -> None:
+    out = tmp_path / "out"
+    summary_of(cli(prefect_server, str(corpus), str(out)))
+    before = rows(out)
+    assert before == clean_history["first"]
+    # change the corpus, then kill the run that would bring the dataset up to date
+    _change_for_the_killed_run(corpus)
     env = {**prefect_server.env, "NEWS_ETL_PAUSE_AT": point, "NEWS_ETL_PAUSE_SECONDS": "120"}
     proc = subprocess.Popen([str(BIN), "run", str(corpus), str(out), "--workers", "1", "--prune"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
@@ -165,11 +183,10 @@ def test_sigkill_at_any_point_leaves_a_readable_dataset(prefect_server, corpus: 
     n_dup = duckdb.sql(f"SELECT count(*) - count(DISTINCT doc_id) FROM read_parquet('{out}/articles/**/*.parquet', "
                        "hive_partitioning=true)").fetchall()[0][0]
     assert n_dup == 0
-    expected_new = summary_of(cli(prefect_server, str(corpus), str(clean), "--prune"))
-    assert now in (before, rows(clean))
+    assert now in (before, clean_history["after"])
     # the next run completes the work: exactly the rows of a clean run
     s = summary_of(cli(prefect_server, str(corpus), str(out), "--prune"))
-    assert rows(out) == rows(clean)
-    assert reject_rows(out) == reject_rows(clean)
-    assert s["inputs"] == expected_new["inputs"]
+    assert rows(out) == clean_history["after"]
+    assert reject_rows(out) == clean_history["rejects"]
+    assert s["inputs"] == clean_history["inputs"]
     assert not list((out / "_versions").glob("*.tmp"))
