@@ -64,7 +64,7 @@ run: install
 test: install
 	$(BIN)/ruff check .
 	@$(BIN)/python -m compileall -q -j 0 $(SOURCES) >/dev/null
-	$(BIN)/python -m pytest -q -n auto --dist worksteal
+	$(BIN)/python -m pytest -q -n auto
 
 lint: install
 	$(BIN)/ruff check .
