@@ -64,7 +64,7 @@ run: install
 test: install
 	$(BIN)/ruff check .
 	@$(BIN)/python -m compileall -q -j 0 $(SOURCES) >/dev/null
-	$(BIN)/python -m pytest -q -n auto
+	$(BIN)/python -m pytest -q -n auto --dist loadgroup
 
 lint: install
 	$(BIN)/ruff check .

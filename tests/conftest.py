@@ -5,6 +5,7 @@ import json
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -54,14 +55,82 @@ def fresh_sites(monkeypatch):
     sites.reload_sites()
 
 
+SHARED_SERVER = "news_etl_prefect_server"  # the xdist workers' input naming the controller's server
+
+
+def pytest_configure(config) -> None:
+    """Under xdist, the controller spawns the one Prefect server every worker uses (see :func:`prefect_server`)."""
+    if config.pluginmanager.hasplugin("xdist") and config.getoption("numprocesses", None) \
+            and not hasattr(config, "workerinput"):
+        from tests.prefect_server import PrefectServer
+
+        config.news_etl_server = PrefectServer(Path(tempfile.mkdtemp(prefix="news-etl-tests-server-"))).spawn()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    """xdist, on the controller: tell each worker where the shared server is."""
+    server = getattr(node.config, "news_etl_server", None)
+    if server is not None:
+        node.workerinput[SHARED_SERVER] = [str(server.home), server.port]
+
+
+def pytest_unconfigure(config) -> None:
+    server = getattr(config, "news_etl_server", None)
+    if server is not None:
+        server.stop()
+        shutil.rmtree(server.home, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
-def prefect_server(tmp_path_factory):
-    """A real Prefect API server on a loopback port, shared by the session."""
+def prefect_server(request, tmp_path_factory):
+    """A real Prefect API server on a loopback port, shared by the session.
+
+    Under xdist one server serves every worker (spawned by the controller while the workers start,
+    and waited for here): a server costs ~10 CPU-s to start and ~1 CPU-s a minute idle, and the
+    tests tell their runs apart by output path and run id, never by "the latest run"."""
     from tests.prefect_server import PrefectServer
 
+    shared = getattr(request.config, "workerinput", {}).get(SHARED_SERVER)
+    if shared is not None:
+        yield PrefectServer(Path(shared[0]), int(shared[1])).wait_ready()
+        return
     server = PrefectServer(tmp_path_factory.mktemp("prefect_home")).start()
     yield server
     server.stop()
+
+
+@dataclass(frozen=True)
+class FirstRun:
+    """The output of a first ``news-etl run`` of the sample, and the summary that run printed."""
+    out: Path
+    summary: dict
+
+
+@pytest.fixture(scope="session")
+def first_run(prefect_server, sample_dir: Path, tmp_path_factory) -> FirstRun:
+    """One first run of (a copy of) the sample for the whole session: the reference "what a clean run
+    gives" of the tests that compare against one, and the starting point of those that go on from it
+    (through :func:`after_first_run`). Read it, never write it: copy it first.
+
+    It stands in for the identical first run a dozen tests made for themselves, ~3 CPU-s each."""
+    from tests.test_incremental import cli, summary_of
+
+    root = tmp_path_factory.mktemp("first_run")
+    shutil.copytree(sample_dir, root / "in")
+    out = root / "out"
+    return FirstRun(out, summary_of(cli(prefect_server, str(root / "in"), str(out))))
+
+
+@pytest.fixture
+def after_first_run(first_run: FirstRun, tmp_path: Path) -> Path:
+    """``tmp_path/out``: a copy of :func:`first_run`'s output, as if this test had run it on its ``corpus``.
+
+    An output is relocatable (its links are relative, its state keys are paths under the input root,
+    and a copied input keeps its sizes and mtimes), which test_incremental asserts."""
+    out = tmp_path / "out"
+    shutil.copytree(first_run.out, out, symlinks=True)
+    return out
 
 
 @pytest.fixture(scope="session")

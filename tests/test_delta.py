@@ -38,10 +38,11 @@ def _change(corpus: Path) -> None:  # noqa: F811
                                                  encoding="utf-8")
 
 
-def test_local_delta_tables_match_versioned_parquet(prefect_server, corpus: Path, tmp_path: Path) -> None:  # noqa: F811
-    pq_out, dl_out = tmp_path / "parquet", tmp_path / "delta"
+def test_local_delta_tables_match_versioned_parquet(prefect_server, first_run, corpus: Path,  # noqa: F811
+                                                    after_first_run: Path, tmp_path: Path) -> None:
+    pq_out, dl_out = after_first_run, tmp_path / "delta"
     for extra in ([], ["--prune"]):
-        a = summary_of(cli(prefect_server, str(corpus), str(pq_out), *extra))
+        a = summary_of(cli(prefect_server, str(corpus), str(pq_out), *extra)) if extra else first_run.summary
         b = summary_of(cli(prefect_server, str(corpus), str(dl_out), "--table-format", "delta", *extra))
         assert {k: a[k] for k in ("new", "changed", "unchanged", "missing", "removed", "articles_total")} == \
                {k: b[k] for k in ("new", "changed", "unchanged", "missing", "removed", "articles_total")}
@@ -78,7 +79,7 @@ def test_delta_filesystem_is_pyarrows_own(monkeypatch: pytest.MonkeyPatch, tmp_p
     assert delta_filesystem("gs://news/out/articles") is None
 
 
-def test_s3_concurrent_writers(prefect_server, s3, corpus: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_s3_concurrent_writers(prefect_server, s3, first_run, corpus: Path, tmp_path: Path) -> None:  # noqa: F811
     """A run that starts while another writes fails fast; one that slipped past that check
     (its heartbeat lost) is stopped at the commit gate with nothing committed."""
     fs, env = s3
@@ -105,8 +106,7 @@ def test_s3_concurrent_writers(prefect_server, s3, corpus: Path, tmp_path: Path)
     assert a.returncode == 3, a_out[-3000:]
     assert f"another run ({b['run_id']}) committed to {out}" in a_out and "nothing of run" in a_out
     # nothing lost, nothing twice: exactly B's rows, which are a clean run's
-    clean = tmp_path / "clean"
-    summary_of(cli(prefect_server, str(corpus), str(clean)))
+    clean = first_run.out
     assert rows(out) == after_b == rows(clean) and reject_rows(out) == reject_rows(clean)
     from deltalake import DeltaTable
 

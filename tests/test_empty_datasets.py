@@ -16,6 +16,9 @@ from schemas import ARTICLES_SCHEMA, REJECTS_SCHEMA
 from schemas.read import articles_dataset, rejects_dataset
 from tests.test_incremental import cli, summary_of
 
+# One worker reads every output of this module: its module-scoped runs are made once, not once per worker.
+pytestmark = pytest.mark.xdist_group("empty_datasets")
+
 REJECTS = ["mirror/427555.md.png", "mirror/sedsrUKwT"]  # the sample's two rejects
 ARTICLE_COLUMNS = [*ARTICLES_SCHEMA.names, "year", "month"]
 

@@ -184,12 +184,12 @@ def test_reads_follow_no_link_outside_the_root(hostile) -> None:
     assert read_local(str(root), "paths/caf\\xe9 news.md", MAX_BYTES) == raw(FEED)
 
 
-def test_hostile_folder_through_the_cli(hostile, tmp_path: Path) -> None:
+def test_hostile_folder_through_the_cli(prefect_server, hostile, tmp_path: Path) -> None:
     root, _, marker, expected = hostile
     out = tmp_path / "out"
     before = _snapshot(tmp_path, out)
     p = run_cli("run", str(root), str(out), "--max-bytes", str(MAX_BYTES), "--batch-size", "7", "--workers", "2",
-                timeout=600)
+                env=prefect_server.env, timeout=600)
     assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
     n_articles = sum(1 for v in expected.values() if v == "article")
     n = len(expected)

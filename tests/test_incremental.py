@@ -58,19 +58,19 @@ def summary_of(p: subprocess.CompletedProcess) -> dict:
     return json.loads(p.stdout[p.stdout.index("{"):])
 
 
-def test_rerun_is_idempotent_and_skips_unchanged(prefect_server, corpus: Path, tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    first = summary_of(cli(prefect_server, str(corpus), str(out)))
+def test_rerun_is_idempotent_and_skips_unchanged(prefect_server, first_run, corpus: Path, after_first_run: Path) -> None:
+    """Also: an output moved elsewhere, rerun on a copy of its input elsewhere, is still up to date."""
+    out, first = after_first_run, first_run.summary
     before = rows(out)
+    assert before == rows(first_run.out) and first["new"] == first["inputs"] == 14
     second = summary_of(cli(prefect_server, str(corpus), str(out)))
     assert second["unchanged"] == second["inputs"] == first["inputs"] and second["new"] == second["changed"] == 0
     assert rows(out) == before
     assert reject_paths(out) == ["mirror/427555.md.png", "mirror/sedsrUKwT"]
 
 
-def test_new_changed_removed_files(prefect_server, corpus: Path, tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    summary_of(cli(prefect_server, str(corpus), str(out)))
+def test_new_changed_removed_files(prefect_server, corpus: Path, after_first_run: Path) -> None:
+    out = after_first_run
     before = {r[1]: r for r in rows(out)}
     # a changed file keeps its doc_id and replaces its record
     changed = corpus / "mirror" / "415951.md"
@@ -91,9 +91,8 @@ def test_new_changed_removed_files(prefect_server, corpus: Path, tmp_path: Path)
     assert log["inputs"] == log["articles"] + log["rejects"] == log["new"] + log["changed"] + log["unchanged"]
 
 
-def test_full_refresh_rebuilds_the_same_rows(prefect_server, corpus: Path, tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    summary_of(cli(prefect_server, str(corpus), str(out)))
+def test_full_refresh_rebuilds_the_same_rows(prefect_server, corpus: Path, after_first_run: Path) -> None:
+    out = after_first_run
     before = rows(out)
     s = summary_of(cli(prefect_server, str(corpus), str(out), "--full-refresh"))
     assert s["mode"] == "full-refresh" and s["new"] == s["inputs"]
@@ -149,26 +148,25 @@ def _change_for_the_killed_run(corpus: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def clean_history(prefect_server, sample_dir: Path, tmp_path_factory) -> dict:
-    """What a run that is never killed gives, once for the whole kill matrix: the rows after the first
-    run and after the change (the same history: duplicate links depend on which run saw a text first)."""
+def clean_history(prefect_server, first_run, sample_dir: Path, tmp_path_factory) -> dict:
+    """What the run after the first gives when it is never killed, once for the whole kill matrix (the same
+    history as the killed ones: duplicate links depend on which run saw a text first)."""
     root = tmp_path_factory.mktemp("clean_history")
     corpus, clean = root / "in", root / "clean"
     shutil.copytree(sample_dir, corpus)
-    summary_of(cli(prefect_server, str(corpus), str(clean)))
-    first = rows(clean)
+    shutil.copytree(first_run.out, clean, symlinks=True)
     _change_for_the_killed_run(corpus)
     s = summary_of(cli(prefect_server, str(corpus), str(clean), "--prune"))
-    return {"first": first, "after": rows(clean), "rejects": reject_rows(clean), "inputs": s["inputs"]}
+    return {"after": rows(clean), "rejects": reject_rows(clean), "inputs": s["inputs"]}
 
 
+# One worker runs the whole matrix: its clean history is made once, not once per worker.
+@pytest.mark.xdist_group("kill_matrix")
 @pytest.mark.parametrize("point", ["cleaning", "before_publish", "before_swap", "after_swap"])
 def test_sigkill_at_any_point_leaves_a_readable_dataset(prefect_server, clean_history: dict, corpus: Path,
-                                                        tmp_path: Path, point: str) -> None:
-    out = tmp_path / "out"
-    summary_of(cli(prefect_server, str(corpus), str(out)))
+                                                        after_first_run: Path, point: str) -> None:
+    out = after_first_run
     before = rows(out)
-    assert before == clean_history["first"]
     # change the corpus, then kill the run that would bring the dataset up to date
     _change_for_the_killed_run(corpus)
     env = {**prefect_server.env, "NEWS_ETL_PAUSE_AT": point, "NEWS_ETL_PAUSE_SECONDS": "120"}

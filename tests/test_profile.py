@@ -105,10 +105,11 @@ def test_draft_table_says_what_the_report_says(drafted) -> None:
     assert effect["blocks dropped"] == {b.pattern: 12 for b in s.blocks}
 
 
-def test_installed_draft_gives_the_expected_records_in_news_etl_run(drafted, corpus: Path, tmp_path: Path) -> None:
+def test_installed_draft_gives_the_expected_records_in_news_etl_run(prefect_server, drafted, corpus: Path,
+                                                                    tmp_path: Path) -> None:
     """The real `news-etl run` with the draft installed: exactly the sample's "after", and the records we expect."""
     _, out = drafted
-    p = run_cli("run", str(corpus), str(tmp_path / "clean"), "--workers", "1", env={sites.SITES_ENV: str(out)})
+    p = run_cli("run", str(corpus), str(tmp_path / "clean"), "--workers", "1", env={**prefect_server.env, sites.SITES_ENV: str(out)})
     assert p.returncode == 0, p.stderr[-2000:]
     rows = {r["source_path"]: r for r in ds.dataset(str(tmp_path / "clean" / "articles"),
                                                       partitioning="hive").to_table().to_pylist()}

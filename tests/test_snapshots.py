@@ -29,9 +29,9 @@ def test_durations() -> None:
         build_parser().parse_args(["run", "in", "out", "--retain-versions", "-1s"])
 
 
-def test_a_reader_that_listed_the_old_version_never_mixes(prefect_server, corpus: Path, tmp_path: Path) -> None:  # noqa: F811
-    out = tmp_path / "out"
-    summary_of(cli(prefect_server, str(corpus), str(out)))
+def test_a_reader_that_listed_the_old_version_never_mixes(prefect_server, corpus: Path,  # noqa: F811
+                                                          after_first_run: Path) -> None:
+    out = after_first_run
     old_rows = rows(out)
     # the reader lists the dataset the plain way: through OUTPUT/articles
     listed = sorted(glob.glob(f"{out}/articles/**/*.parquet", recursive=True))

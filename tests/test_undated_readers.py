@@ -33,6 +33,9 @@ from schemas.read import articles_dataset
 from tests.conftest import FIXTURES
 from tests.test_incremental import BIN, cli, rows, summary_of
 
+# One worker reads every output of this module: its module-scoped runs are made once, not once per worker.
+pytestmark = pytest.mark.xdist_group("undated_readers")
+
 SRC = FIXTURES / "undated_readers"
 UNDATED = {"market-report.md": (0, 0), "notes/harbour-walk.txt": (0, 0), "notes/library-reopens.md": (0, 0)}
 DATED = {"_posts/2021-03-15-river-cleanup.md": (2021, 3), "_posts/2022-11-02-night-market.md": (2022, 11)}

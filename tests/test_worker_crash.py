@@ -62,9 +62,9 @@ if __name__ == "__main__":
     assert json.loads(p.stdout) == [[-signal.SIGKILL, "worker killed by SIGKILL"], 1, 1]
 
 
-def test_a_file_that_kills_its_worker_is_the_only_loss(prefect_server, corpus: Path, tmp_path: Path) -> None:  # noqa: F811
-    out, clean = tmp_path / "out", tmp_path / "clean"
-    expected = summary_of(cli(prefect_server, str(corpus), str(clean)))
+def test_a_file_that_kills_its_worker_is_the_only_loss(prefect_server, first_run, corpus: Path,  # noqa: F811
+                                                       tmp_path: Path) -> None:
+    out, clean, expected = tmp_path / "out", first_run.out, first_run.summary
     p = subprocess.run([str(BIN), "run", str(corpus), str(out), "--workers", "2", "--batch-size", "4", "--json"],
                        capture_output=True, text=True, timeout=300,
                        env={**prefect_server.env, "NEWS_ETL_TEST_CRASH_ON": POISON})
@@ -90,9 +90,9 @@ def test_a_file_that_kills_its_worker_is_the_only_loss(prefect_server, corpus: P
     assert rows(out) == rows(clean) and reject_rows(out) == reject_rows(clean)
 
 
-def test_a_worker_killed_mid_batch_costs_nothing(prefect_server, corpus: Path, tmp_path: Path) -> None:  # noqa: F811
-    out, clean = tmp_path / "out", tmp_path / "clean"
-    summary_of(cli(prefect_server, str(corpus), str(clean)))
+def test_a_worker_killed_mid_batch_costs_nothing(prefect_server, first_run, corpus: Path,  # noqa: F811
+                                                 tmp_path: Path) -> None:
+    out, clean = tmp_path / "out", first_run.out
     env = {**prefect_server.env, "NEWS_ETL_PAUSE_AT": "worker", "NEWS_ETL_PAUSE_SECONDS": "120",
            "NEWS_ETL_PAUSE_ONCE": str(tmp_path / "paused-once")}
     with background_run(str(corpus), str(out), "--workers", "2", "--batch-size", "4", "--json", env=env,
