@@ -59,7 +59,7 @@ def test_local_delta_tables_match_versioned_parquet(prefect_server, first_run, c
     dataset = articles_dataset(str(dl_out))
     assert not isinstance(dataset.filesystem, pafs.PyFileSystem)  # pyarrow's own, not deltalake's Python one
     assert dataset.count_rows() == len(rows(pq_out))
-    _readers_agree(str(dl_out), {}, rows(pq_out))
+    _readers_agree(str(dl_out), {}, rows(pq_out), each_alone=True)
 
 
 def test_delta_filesystem_is_pyarrows_own(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -162,6 +162,7 @@ def test_s3_writer_killed_mid_commit(prefect_server, s3, corpus: Path, tmp_path:
     _readers_agree(out, env, rows(clean))
 
 
+ALL_THREE = "all three in one process"
 READERS = {
     "polars": "import polars as pl\nn = pl.scan_delta(uri, storage_options=opts).select(pl.len()).collect().item()",
     "duckdb": "import duckdb\nfrom deltalake import DeltaTable\nfrom schemas.read import delta_dataset\n"
@@ -170,7 +171,7 @@ READERS = {
     "pandas": "from deltalake import DeltaTable\nfrom schemas.read import delta_filesystem\n"
               "n = len(DeltaTable(uri, storage_options=opts).to_pandas("
               "columns=['doc_id', 'title'], filesystem=delta_filesystem(uri, opts)))",
-    "all three in one process": "import duckdb, polars as pl\nfrom deltalake import DeltaTable\n"
+    ALL_THREE: "import duckdb, polars as pl\nfrom deltalake import DeltaTable\n"
               "from schemas.read import delta_dataset\narrow = delta_dataset(DeltaTable(uri, storage_options=opts), opts)\n"
               "n = duckdb.sql('SELECT count(DISTINCT doc_id) FROM arrow').fetchall()[0][0]\n"
               "assert n == pl.scan_delta(uri, storage_options=opts).select(pl.len()).collect().item()\n"
@@ -178,10 +179,13 @@ READERS = {
 }
 
 
-def _readers_agree(out: str, env: dict, expected: list[tuple]) -> None:
-    """Polars scan_delta, DuckDB over deltalake's Arrow, and pandas, each in a process of its own
-    and all three in one, whose exit status must be 0."""
-    for name, body in READERS.items():
+def _readers_agree(out: str, env: dict, expected: list[tuple], each_alone: bool = False) -> None:
+    """Polars scan_delta, DuckDB over deltalake's Arrow, and pandas, all three in one process and, with
+    ``each_alone``, each in a process of its own too; every exit status must be 0.
+
+    The local table is read both ways, the S3 one (the same code with storage options) in one
+    process: each reader process costs ~1.5 CPU-s of imports."""
+    for name, body in READERS.items() if each_alone else [(ALL_THREE, READERS[ALL_THREE])]:
         code = (f"from schemas.read import delta_storage_options\nuri = {out!r} + '/articles'\n"
                 f"opts = delta_storage_options(uri)\n{body}\nprint(n)\n")
         p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
