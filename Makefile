@@ -21,7 +21,7 @@ export UV_COMPILE_BYTECODE := 1
 # The project's own sources, compiled before the tests start their subprocesses.
 SOURCES := flows transforms schemas tests bench
 
-.PHONY: install lock run test lint fuzz bench clean
+.PHONY: install lock run test test-fast lint fuzz bench clean
 
 install: $(VENV)/.installed
 
@@ -65,6 +65,13 @@ test: install
 	$(BIN)/ruff check .
 	@$(BIN)/python -m compileall -q -j 0 $(SOURCES) >/dev/null
 	$(BIN)/python -m pytest -q -n auto --dist loadgroup
+
+# The quick loop while editing: everything but the tests marked slow (real servers, clusters,
+# CLI runs; tests/conftest.py marks every test that uses a server). `make test` and CI run them all.
+test-fast: install
+	$(BIN)/ruff check .
+	@$(BIN)/python -m compileall -q -j 0 $(SOURCES) >/dev/null
+	$(BIN)/python -m pytest -q -n auto -m "not slow"
 
 lint: install
 	$(BIN)/ruff check .

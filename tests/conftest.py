@@ -55,6 +55,16 @@ def fresh_sites(monkeypatch):
     sites.reload_sites()
 
 
+# A test that uses one of these starts or talks to a real server: marked slow (skipped by `make test-fast` only).
+SERVER_FIXTURES = frozenset({"prefect_server", "s3", "first_run", "after_first_run", "dask_cluster"})
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 SHARED_SERVER = "news_etl_prefect_server"  # the xdist workers' input naming the controller's server
 
 

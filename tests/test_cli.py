@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pyarrow.dataset as ds
+import pytest
 
 BIN = Path(sys.executable).parent / "news-etl"
 
@@ -16,6 +17,7 @@ def run_cli(*args: str, env: dict | None = None, timeout: int = 300) -> subproce
                           env={**os.environ, **(env or {})})
 
 
+@pytest.mark.slow
 def test_run_on_sample_accounts_for_every_file(sample_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "clean"
     p = run_cli("run", str(sample_dir), str(out), "--batch-size", "5", "--workers", "2")

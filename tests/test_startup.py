@@ -57,6 +57,7 @@ def test_start_early_respects_a_configured_api(monkeypatch: pytest.MonkeyPatch) 
     assert temp_server.start_early() is None
 
 
+@pytest.mark.slow
 def test_run_uses_the_early_server_and_leaves_nothing_behind(sample_dir: Path, tmp_path: Path) -> None:
     p = subprocess.run([str(BIN), "run", str(sample_dir), str(tmp_path / "out"), "--workers", "1"],
                        capture_output=True, text=True, timeout=300, env=_env(tmp_path))
@@ -70,6 +71,7 @@ def test_run_uses_the_early_server_and_leaves_nothing_behind(sample_dir: Path, t
     assert list(tmp_path.glob("news-etl-prefect-server-*")) == []  # the server log is never left behind
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux only")
 def test_killed_cli_takes_its_server_down(sample_dir: Path, tmp_path: Path) -> None:
     cli = subprocess.Popen([str(BIN), "run", str(sample_dir), str(tmp_path / "out")], stdout=subprocess.DEVNULL,
@@ -92,6 +94,7 @@ def test_killed_cli_takes_its_server_down(sample_dir: Path, tmp_path: Path) -> N
             cli.kill()
 
 
+@pytest.mark.slow
 def test_a_server_that_cannot_start_is_a_clear_error(sample_dir: Path, tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("x")
@@ -103,6 +106,7 @@ def test_a_server_that_cannot_start_is_a_clear_error(sample_dir: Path, tmp_path:
     assert not (tmp_path / "out" / "articles").exists()
 
 
+@pytest.mark.slow
 def test_the_temporary_server_runs_without_automations(monkeypatch: pytest.MonkeyPatch) -> None:
     """The server news-etl starts runs Prefect's own app with automations (triggers) off,
     which have nothing to act on within one run; a setting the user gave wins."""
