@@ -20,8 +20,6 @@ FAMILIES = Path(__file__).parent / "fixtures" / "families"
 GOLD = Path(__file__).parent / "fixtures" / "families_gold" / "saved_html_pages"
 # Known gaps, kept visible: strict, so a fix makes the test say so.
 KNOWN_GAPS = {
-    ("wp_generatepress_zh", "authors"): "byline author in GeneratePress's entry-meta not read yet",
-    ("hugo_ananke_zh", "authors"): "a 作者： byline in the article header is not read yet",
     ("news_cms_jsonld_zh", "text"): "the image-note paragraph under a centred image is kept",
 }
 
@@ -70,3 +68,32 @@ def test_page_against_gold(records, page, field, request):
 
 def test_there_are_enough_pages():
     assert len(PAGES) >= 8
+
+
+PAGE = """<!doctype html><html><head><title>{title}</title></head><body>
+<header class="site"><h1 class="site-title">河边小报</h1></header>
+<article><header><h1>{title}</h1>{byline}</header>
+<div class="post-content">{body}</div></article></body></html>"""
+STORY = "<p>" + "镇上的渡口今年换了新船，船工说每天要往返二十多趟，赶集的日子更忙。" * 3 + "</p>"
+
+
+def _page(byline: str, title: str = "渡口换了新船") -> Record:
+    raw = PAGE.format(title=title, byline=byline, body=STORY * 3).encode()
+    rec = clean_document(raw, "pages/ferry.html")
+    assert isinstance(rec, Record), rec
+    return rec
+
+
+@pytest.mark.parametrize(("byline", "authors"), [
+    ('<p class="tracked">作者：<strong>周明远</strong></p>', ["周明远"]),   # a credit line beside the headline
+    ('<div class="meta">By <b>Jane Doe</b></div>', ["Jane Doe"]),
+    # a rel=author link whose name is in an element of its own (WordPress themes)
+    ('<span class="byline">作者 <a rel="author" href="/author/wf/"><span itemprop="name">王芳</span></a></span>',
+     ["王芳"]),
+    ('<p>文章</p>', []),                                                  # a rubric, not a credit
+    ('<p>作者说，这条渡口已经有一百多年的历史，镇上的老人都记得。</p>', []),  # a sentence that names the word
+])
+def test_a_byline_beside_the_headline_names_the_authors(byline: str, authors: list[str]) -> None:
+    rec = _page(byline)
+    assert rec.authors == authors
+    assert "周明远" not in rec.text and "王芳" not in rec.text and "Jane Doe" not in rec.text

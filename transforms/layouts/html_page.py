@@ -21,6 +21,7 @@ import re
 import lxml.html
 from lxml import etree
 
+from transforms.credits import parse_credit
 from transforms.general_rules import general_rules
 from transforms.layouts import mirror
 from transforms.layouts.base import Envelope
@@ -84,8 +85,9 @@ def _link_density(el: etree._Element) -> float:
     return min(1.0, linked / total)
 
 
-def main_content(html: str) -> tuple[etree._Element, etree._Element] | None:
-    """The page root and the container most likely to hold the article, or None.
+def main_content(html: str) -> tuple[etree._Element, etree._Element, list[str]] | None:
+    """The page root, the container most likely to hold the article, and the authors of a byline
+    beside the headline (read before headers and asides are dropped); or None.
 
     Readability-style scoring: every paragraph (``<p>``, or a ``<div>``/``<td>`` of
     bare text) gives its parent its reading length plus a bonus per clause, and its
@@ -97,6 +99,7 @@ def main_content(html: str) -> tuple[etree._Element, etree._Element] | None:
         root = lxml.html.document_fromstring(html, parser=_PARSER)
     except (etree.ParserError, ValueError):
         return None
+    byline = _header_byline(root)
     for el in list(root.iter(*_NEVER_CONTENT)):
         parent = el.getparent()
         if parent is not None:
@@ -150,7 +153,7 @@ def main_content(html: str) -> tuple[etree._Element, etree._Element] | None:
             continue
         if el.tag == "time" or (_META_HINT.search(_hints(el)) and _text_len(el.text_content()) <= 60):
             el.drop_tree()  # "海湾日报 2021年6月18日", share bars, author boxes
-    return root, best
+    return root, best, byline
 
 
 def _first_h1(root: etree._Element) -> str | None:
@@ -202,16 +205,40 @@ def _names(value: object) -> list[str]:
     return out
 
 
-_BYLINE_AUTHOR = re.compile(r"""<a\b[^>]*\brel=["']author["'][^>]*>([^<]{2,60})</a>""", re.I)
+# The link's text may sit in inline elements of its own (WordPress themes: <a rel=author><span>NAME</span></a>).
+_BYLINE_AUTHOR = re.compile(r"""<a\b[^>]*\brel=["']author["'][^>]*>(.{2,300}?)</a>""", re.I | re.S)
+_TAG = re.compile(r"<[^>]+>")
+_HEADER_LINE_MAX = 40  # a byline beside the headline is a short line, never a paragraph of the story
 
 
-def _page_authors(meta: dict[str, str], ld: dict, text: str) -> list[str]:
-    """JSON-LD ``author`` > ``<meta name=author>`` > a ``rel=author`` byline link."""
+def _header_byline(root: etree._Element) -> list[str]:
+    """Authors of a credit line (``作者：NAME``, ``By NAME``) that stands beside the page's headline.
+
+    Themes that give no author metadata print the byline in the article's header, next to the
+    ``<h1>`` and outside the main container; only a line that is a credit and nothing else counts."""
+    for n, h1 in enumerate(root.iter("h1")):
+        parent = h1.getparent()
+        if n == 3 or parent is None:  # a masthead may hold the first <h1>; a page has few
+            break
+        for el in parent:
+            if el is h1 or not isinstance(el.tag, str) or el.tag in _NEVER_CONTENT:
+                continue
+            line = re.sub(r"\s+", " ", el.text_content()).strip()
+            if 2 <= len(line) <= _HEADER_LINE_MAX and (credit := parse_credit(line)) and credit.authors:
+                return credit.authors
+    return []
+
+
+def _page_authors(meta: dict[str, str], ld: dict, text: str, byline: list[str]) -> list[str]:
+    """JSON-LD ``author`` > ``<meta name=author>`` > a ``rel=author`` byline link > a credit line by the headline."""
     names = _names(ld.get("author")) if ld else []
     if not names and meta.get("author"):
         names = split_names(meta["author"])
     if not names:
-        names = [re.sub(r"\s+", " ", m).strip() for m in _BYLINE_AUTHOR.findall(text)[:1]]
+        names = [re.sub(r"\s+", " ", html_entities.unescape(_TAG.sub("", m))).strip()
+                 for m in _BYLINE_AUTHOR.findall(text)[:1]]
+    if not names:
+        names = byline
     return list(dict.fromkeys(n for n in names if 1 < len(n) <= 60 and "://" not in n))
 
 
@@ -260,17 +287,17 @@ def split(text: str) -> Envelope:
         t = _TIME_ELEMENT.search(text)
         published = parse_datetime(t.group(1)) if t else None
         date_source = "time_element" if published else None
-    body, rules = text, []
+    body, rules, byline = text, [], []
     if _FULL_PAGE.search(head):
         found = main_content(text)
         if found is not None:
-            root, best = found
+            root, best, byline = found
             title = title or _first_h1(root)
             body = etree.tostring(best, encoding="unicode", method="html")
             rules.append("fallback_extractor")
     return Envelope(layout=NAME, body=body, title=title, url=url, published=published, date_source=date_source,
                     site_name=site_name or _ld_publisher(ld), title_suffix=suffix, rules_fired=rules,
-                    authors=_page_authors(meta, ld, text) if _FULL_PAGE.search(head) else [])
+                    authors=_page_authors(meta, ld, text, byline) if _FULL_PAGE.search(head) else [])
 
 
 def _ld_publisher(ld: dict) -> str | None:
