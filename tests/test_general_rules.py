@@ -455,3 +455,24 @@ def test_title_columnist_vocabulary_is_table_data() -> None:
     g = general_rules()
     assert g.not_a_name.search("历史故事") and g.not_a_name.search("前车之鉴") and not g.not_a_name.search("田云")
     assert g.title_columnist.match("田云：美总统辩论").group("name") == "田云"
+
+
+@pytest.mark.parametrize(("block", "rule"), [
+    ("原文已被删除，以下为存档。", "page_notice"),        # a notice about the page, its sentence closed
+    ("（该文章已被删除）", "page_notice"),
+    ("图为：学生们排队登上校车", "photo_credit"),          # a caption labelled 图为： on a line of its own
+    ("圖為：學生們排隊登上校車", "photo_credit"),
+])
+def test_page_notices_and_labelled_captions_go(block: str, rule: str) -> None:
+    kept, f = peel("这是一个关于校车的故事。", block, "第二段写的是司机。")
+    assert kept == ["这是一个关于校车的故事。", "第二段写的是司机。"]
+    assert f.removed == [(rule, block)]
+
+
+@pytest.mark.parametrize("block", [
+    "图为什么这样画，老师没有解释。",                     # 图为 without its colon is prose
+    "原文已被删除的消息传开后，村民们在祠堂里议论了一整晚，谁也说不清是谁举报的。",
+])
+def test_prose_that_starts_like_a_notice_or_caption_stays(block: str) -> None:
+    kept, f = peel("这是一个关于校车的故事。", block)
+    assert kept == ["这是一个关于校车的故事。", block] and not f.removed

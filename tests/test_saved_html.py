@@ -20,7 +20,6 @@ FAMILIES = Path(__file__).parent / "fixtures" / "families"
 GOLD = Path(__file__).parent / "fixtures" / "families_gold" / "saved_html_pages"
 # Known gaps, kept visible: strict, so a fix makes the test say so.
 KNOWN_GAPS = {
-    ("news_cms_jsonld_zh", "text"): "the image-note paragraph under a centred image is kept",
 }
 
 
@@ -97,3 +96,27 @@ def test_a_byline_beside_the_headline_names_the_authors(byline: str, authors: li
     rec = _page(byline)
     assert rec.authors == authors
     assert "周明远" not in rec.text and "王芳" not in rec.text and "Jane Doe" not in rec.text
+
+
+IMAGE = '<p style="text-align:center"><img src="https://example.com/pic/school.jpg" alt="" /></p>'
+
+
+@pytest.mark.parametrize(("note", "kept"), [
+    ('<p style="text-align:center" class="pic-note">正在施工中的第三小学。</p>', False),  # a CMS's image note
+    ('<p class="img_desc">正在施工中的第三小学。</p>', False),
+    ('<p style="text-align:center">正在施工中的第三小学已经封顶，明年九月开学。</p>', True),  # a story sentence
+])
+def test_an_image_note_under_an_image_is_a_caption(note: str, kept: bool) -> None:
+    raw = PAGE.format(title="渡口换了新船", byline="", body=STORY + IMAGE + note + STORY * 2).encode()
+    rec = clean_document(raw, "pages/ferry.html")
+    assert isinstance(rec, Record), rec
+    assert ("正在施工中的第三小学" in rec.text) is kept
+    assert rec.text.count("镇上的渡口") == 9  # the story around it whole
+
+
+def test_a_heading_whose_id_is_a_meta_word_stays_and_a_share_bar_goes() -> None:
+    """Heading ids are slugs of their text (Hugo: ``id="the-tools"``): not the hints of a tool bar."""
+    body = STORY + '<h2 id="the-tools">渡口的工具</h2>' + STORY + '<div class="share-tools">分享到微博</div>' + STORY
+    rec = clean_document(PAGE.format(title="渡口换了新船", byline="", body=body).encode(), "pages/ferry.html")
+    assert isinstance(rec, Record), rec
+    assert "渡口的工具" in rec.text.split("\n\n") and "分享到微博" not in rec.text

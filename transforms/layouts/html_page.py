@@ -53,6 +53,7 @@ _BAD_HINT = re.compile(r"comment|sidebar|side|footer|foot|nav|menu|related|share
                        r"|banner|breadcrumb|widget|popular|hot|tags?(?:$|[\s_-])|subscribe|copyright", re.I)
 # Inside the article container: the date/author line, share and tool bars.
 _META_HINT = re.compile(r"(?:^|[\s_-])(?:meta|byline|author|date|time|info|source|share|tools?|social|print)(?:$|[\s_-])", re.I)
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _CJK_OR_WORD = re.compile(r"[\u4e00-\u9fff]|[A-Za-z0-9]+")
 _SENTENCE_PUNCT = re.compile(r"[，。、；！？,.;!?]")
 _PARSER = etree.HTMLParser(remove_comments=True, no_network=True, recover=True)
@@ -151,7 +152,9 @@ def main_content(html: str) -> tuple[etree._Element, etree._Element, list[str]] 
     for el in list(best.iter()):
         if el is best or not isinstance(el.tag, str) or el.getparent() is None:
             continue
-        if el.tag == "time" or (_META_HINT.search(_hints(el)) and _text_len(el.text_content()) <= 60):
+        # A heading is never the date line or a share bar, whatever its id says ("the-tools" is a slug).
+        if el.tag == "time" or (el.tag not in _HEADINGS and _META_HINT.search(_hints(el))
+                                and _text_len(el.text_content()) <= 60):
             el.drop_tree()  # "海湾日报 2021年6月18日", share bars, author boxes
     return root, best, byline
 
