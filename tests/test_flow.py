@@ -21,15 +21,13 @@ def harness(prefect_server):
 
     prefect_test_harness would start a temporary server on a fresh database of its own, migrated
     from scratch: ~8 s per worker that runs one of these tests."""
-    from prefect.events.worker import EventsWorker
-    from prefect.logging.handlers import APILogWorker
     from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.app.temp_server import drain_workers
 
     with temporary_settings(updates={PREFECT_API_URL: prefect_server.api_url}):
         yield
-        # this process's logs and events reach the server before the session stops it
-        for worker in (APILogWorker, EventsWorker):
-            worker.drain_all(timeout=10)
+        drain_workers()  # this process's logs and events reach the server before the session stops it
 
 
 def _read(out: Path, name: str):

@@ -207,13 +207,14 @@ def use(server: TemporaryServer | None) -> Iterator[str | None]:
             try:
                 yield url
             finally:
-                _drain_workers()  # also after a failed run: its final state reaches the server
+                drain_workers()  # also after a failed run: its final state reaches the server
     finally:
         server.terminate()  # reaped by stop() at exit, after the report is printed
 
 
-def _drain_workers() -> None:
-    """Send queued logs and events to the server while it is still up."""
+def drain_workers() -> None:
+    """Send this process's queued logs and events to the server while it is still up
+    (also used by tests that run flows in-process against a server they then stop)."""
     from prefect.events.worker import EventsWorker
     from prefect.logging.handlers import APILogWorker
 

@@ -27,6 +27,7 @@ from transforms.layouts import mirror
 from transforms.layouts.base import Envelope
 from transforms.metadata import parse_datetime, split_names
 from transforms.publisher import without_sections
+from transforms.text import visible_text
 
 NAME = "html"
 _LOOKS_HTML = re.compile(r"<(?:html|head|body|article|div|p|section|main)\b", re.I)
@@ -210,7 +211,6 @@ def _names(value: object) -> list[str]:
 
 # The link's text may sit in inline elements of its own (WordPress themes: <a rel=author><span>NAME</span></a>).
 _BYLINE_AUTHOR = re.compile(r"""<a\b[^>]*\brel=["']author["'][^>]*>(.{2,300}?)</a>""", re.I | re.S)
-_TAG = re.compile(r"<[^>]+>")
 _HEADER_LINE_MAX = 40  # a byline beside the headline is a short line, never a paragraph of the story
 
 
@@ -238,8 +238,7 @@ def _page_authors(meta: dict[str, str], ld: dict, text: str, byline: list[str]) 
     if not names and meta.get("author"):
         names = split_names(meta["author"])
     if not names:
-        names = [re.sub(r"\s+", " ", html_entities.unescape(_TAG.sub("", m))).strip()
-                 for m in _BYLINE_AUTHOR.findall(text)[:1]]
+        names = [re.sub(r"\s+", " ", visible_text(m)).strip() for m in _BYLINE_AUTHOR.findall(text)[:1]]
     if not names:
         names = byline
     return list(dict.fromkeys(n for n in names if 1 < len(n) <= 60 and "://" not in n))
