@@ -56,7 +56,7 @@ def fresh_sites(monkeypatch):
 
 
 # A test that uses one of these starts or talks to a real server: marked slow (skipped by `make test-fast` only).
-SERVER_FIXTURES = frozenset({"prefect_server", "s3", "first_run", "after_first_run", "dask_cluster"})
+SERVER_FIXTURES = frozenset({"prefect_server", "s3", "dask_cluster"})  # fixturenames holds every fixture a test needs, indirect ones too
 
 
 def pytest_collection_modifyitems(config, items) -> None:
