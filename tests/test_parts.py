@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 import subprocess
@@ -354,8 +355,13 @@ def test_a_batch_stages_ipc_parts_and_a_run_leaves_only_parquet(tmp_path: Path) 
     result = run_batch(str(src), str(tmp_path / "stage"), "r", 0, rels)
     assert result.parts and all(p.endswith(STAGED_SUFFIX) for p in result.parts)
     assert all(p.endswith(".parquet") for p in result.outcomes + result.dedup)
-    outcomes = pq.read_table(tmp_path / "stage" / result.outcomes[0]).column("source_path").to_pylist()
+    table = pq.read_table(tmp_path / "stage" / result.outcomes[0])
+    outcomes = table.column("source_path").to_pylist()
     assert outcomes == rels  # every file, in the batch's (path) order: the flow need not sort them
+    # The batch hashes each file once, for the unchanged check and for the record: the same digest.
+    hashed = {r: h for r, h in zip(outcomes, table.column("content_sha256").to_pylist(), strict=True) if h}
+    assert len(hashed) > 40
+    assert all(h == hashlib.sha256((src / r).read_bytes()).hexdigest() for r, h in hashed.items())
     run_once(src, tmp_path / "out", "r1")
     left = [p for p in (tmp_path / "out").rglob("*") if p.is_file() and p.suffix not in (".parquet", ".json", ".png")]
     assert not [p for p in left if p.name.endswith(STAGED_SUFFIX)], left

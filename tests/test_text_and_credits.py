@@ -1,10 +1,14 @@
 """CJK-aware whitespace and credit parsing."""
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from transforms.credits import parse_credit
-from transforms.text import normalize_inline, normalize_title
+from transforms.text import is_cjk, normalize_inline, normalize_title
 
 
 @pytest.mark.parametrize("raw,expected", [
@@ -16,6 +20,46 @@ from transforms.text import normalize_inline, normalize_title
 ])
 def test_normalize_inline(raw: str, expected: str) -> None:
     assert normalize_inline(raw) == expected
+
+
+_WS = re.compile(r"[\s\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]+")
+
+
+def _runs_by_neighbours(text: str, keep_typed_spaces: bool) -> str:
+    """The module docstring's rule, run by run, as a reader would apply it: the oracle."""
+    text = re.sub("[\u00ad\u200c\u200d\u2060\ufffc]", "", text).strip()
+    out, pos = [], 0
+    for m in _WS.finditer(text):
+        out.append(text[pos:m.start()])
+        pos = m.end()
+        if m.start() == 0 or m.end() == len(text):
+            continue  # a run at either end
+        left, right = text[m.start() - 1], text[m.end()]
+        if "\n" in m.group():  # layout: gone beside CJK, before a closing or after an opening mark
+            gone = is_cjk(left) or is_cjk(right) or right in ".,;:!?)]}%'\"" or left in "([{"
+        else:  # typed: gone between two CJK characters only
+            gone = not keep_typed_spaces and is_cjk(left) and is_cjk(right)
+        out.append("" if gone else " ")
+    out.append(text[pos:])
+    return "".join(out)
+
+
+# Text made of the characters the rule tells apart: CJK (U+3000 among them: CJK range, yet
+# whitespace), Latin, marks, every kind of whitespace run, zero-width and invisible characters.
+_PIECES = st.sampled_from(["中", "國", "（", "）", "“", "”", "·", "a", "Z", "1", ".", ",", "(", ")", "[", "—", "…",
+                           " ", "  ", "\n", " \n  ", "\t", "\u3000", "\xa0", "\u200b", "\ufeff", "\u2028",
+                           "\u00ad", "\u200d", "𠀋", "한", "ー", "\r\n"])
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(_PIECES, max_size=14).map("".join), st.booleans())
+def test_normalize_inline_follows_the_rule_run_by_run(text: str, keep_typed_spaces: bool) -> None:
+    assert normalize_inline(text, keep_typed_spaces) == _runs_by_neighbours(text, keep_typed_spaces)
+
+
+@given(st.text(max_size=40), st.booleans())
+def test_normalize_inline_on_any_text(text: str, keep_typed_spaces: bool) -> None:
+    assert normalize_inline(text, keep_typed_spaces) == _runs_by_neighbours(text, keep_typed_spaces)
 
 
 def test_title_whitespace_and_entities() -> None:

@@ -56,13 +56,16 @@ def _reject(source_path: str, sha: str, size: int, reason: str, detail: str) -> 
 
 
 def clean_document(raw: bytes, source_path: str, *, max_bytes: int | None = None,
-                   trace: Trace | None = None) -> Record | Reject:
+                   trace: Trace | None = None, sha256: str | None = None) -> Record | Reject:
     """Turn one raw file into a clean :class:`Record`, or a :class:`Reject` with a reason.
 
     Never raises for bad input: an unexpected exception becomes a reject with
     reason ``error`` and a traceback summary, so one file never fails a batch.
+    ``sha256`` is the hex SHA-256 of ``raw`` when the caller has it already (a
+    batch hashes every file to tell unchanged ones): hashing 11 KB again was 2 %
+    of a file's cleaning.
     """
-    sha = hashlib.sha256(raw).hexdigest()
+    sha = sha256 or hashlib.sha256(raw).hexdigest()
     size = len(raw)
     if max_bytes is not None and size > max_bytes:
         return _reject(source_path, sha, size, "too_large", f"{size} bytes is over the limit of {max_bytes}")

@@ -111,7 +111,7 @@ def run_batch(input_url: str, staging_url: str, run_id: str, batch_no: int, rel_
             if previous.get(rel) == sha:
                 unchanged.append((rel, sha))
                 continue
-            doc = clean_document(raw, rel, max_bytes=max_bytes)
+            doc = clean_document(raw, rel, max_bytes=max_bytes, sha256=sha)
         else:
             doc = raw
         if isinstance(doc, Record):
