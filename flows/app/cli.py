@@ -180,12 +180,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     # input's listing overlaps the wait for the server.
     server = temp_server.start_early()
     list_ahead(args.input)
-    if args.runner == "local":
-        from flows.run.pool import start_server as start_fork_server
-
-        # The workers' fork server imports the cleaning code while Prefect's server imports its
-        # own stack: both fit inside the wait for the API instead of after it.
-        start_fork_server()
     from flows.app import reporting
     from flows.app.etl import DEFAULT_MAX_BYTES, etl_flow
     from flows.app.report import RunSummary
