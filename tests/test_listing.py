@@ -79,6 +79,24 @@ def test_an_unlistable_directory_is_listed(tmp_path: Path) -> None:
         os.chmod(tmp_path / "locked", 0o755)
 
 
+def test_names_not_utf8_are_escaped_alone(tmp_path: Path) -> None:
+    """The listing checks a directory's names at once: only a name that is not UTF-8 is escaped,
+    and every entry below a directory whose own name is not, through its path."""
+    raw = os.fsencode(tmp_path)
+    os.makedirs(os.path.join(raw, b"mixed"))
+    for name in (b"a.md", "新闻.md".encode(), b"caf\xe9.md"):
+        with open(os.path.join(raw, b"mixed", name), "wb") as fh:
+            fh.write(b"x")
+    os.makedirs(os.path.join(raw, b"d\xfcr", b"sub"))
+    for rel in (b"d\xfcr/ok.md", b"d\xfcr/sub/ok.md"):
+        with open(os.path.join(raw, rel), "wb") as fh:
+            fh.write(b"yy")
+    table = list_inputs(str(tmp_path))
+    assert table.column("source_path").to_pylist() == [
+        "d\\xfcr/ok.md", "d\\xfcr/sub/ok.md", "mixed/a.md", "mixed/caf\\xe9.md", "mixed/新闻.md"]
+    assert table.column("size").to_pylist() == [2, 2, 1, 1, 1]
+
+
 def test_chunks_make_the_same_table(monkeypatch) -> None:
     whole = list_inputs(str(DEV))
     monkeypatch.setattr(flows.inputs.listing, "CHUNK_ROWS", 7)

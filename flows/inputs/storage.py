@@ -50,6 +50,10 @@ def _escape_name(rel: str) -> str:
         return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
+def _as_is(rel: str) -> str:
+    return rel
+
+
 _ESCAPED_BYTE = re.compile(r"\\x([0-9a-f]{2})")
 
 
@@ -94,8 +98,12 @@ def walk_local(root: str) -> Iterator[tuple[str, int, int | None]]:
                 raise
             yield _escape_name(rel_dir), 0, None  # unlistable: read_input rejects it
             continue
+        prefix = rel_dir + "/" if rel_dir else ""
+        # One UTF-8 check for the whole directory: names are escaped one by one only where one is not UTF-8.
+        names = prefix + "".join(e.name for e in listing)
+        escape = _as_is if _escape_name(names) is names else _escape_name
         for entry in listing:
-            rel = posixpath.join(rel_dir, entry.name) if rel_dir else entry.name
+            rel = prefix + entry.name
             try:
                 if entry.is_dir(follow_symlinks=False):
                     pending.append(rel)
@@ -108,9 +116,9 @@ def walk_local(root: str) -> Iterator[tuple[str, int, int | None]]:
                             continue  # a directory inside the root: listed under its real path
                         st = target
             except OSError:
-                yield _escape_name(rel), 0, None
+                yield escape(rel), 0, None
                 continue
-            yield _escape_name(rel), int(st.st_size), st.st_mtime_ns
+            yield escape(rel), st.st_size, st.st_mtime_ns
 
 
 class InputRejected(Exception):
