@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -178,3 +179,45 @@ def test_info_dicts_of_other_filesystems() -> None:
     assert etag({"VersionId": "v3"}) == "v3" and etag({"generation": 17, "md5Hash": "x=="}) == "17"
     assert etag({"md5Hash": "1B2M2Y8AsgTpgAmY7PhCfg=="}) == "1B2M2Y8AsgTpgAmY7PhCfg=="
     assert etag({"ETag": '""'}) is None and etag({}) is None
+
+
+def test_a_listing_made_ahead_in_a_child_is_the_listing(tmp_path: Path) -> None:
+    """``news-etl run`` lists the input in a forked child while it imports Prefect: the same table,
+    no file left behind, and none of this process's exit handlers run in the child."""
+    import atexit
+
+    marker = tmp_path / "exit-handler-ran"
+    handler = lambda: marker.write_text("ran")  # noqa: E731
+    atexit.register(handler)
+    try:
+        before = set(Path(tempfile.gettempdir()).glob("news-etl-listing-*"))
+        ahead = flows.inputs.listing._ForkedListing(str(DEV))
+        assert ahead.pid != os.getpid()
+        assert ahead.result(str(DEV)).equals(list_inputs(str(DEV)))
+        assert not marker.exists()
+        assert set(Path(tempfile.gettempdir()).glob("news-etl-listing-*")) == before
+    finally:
+        atexit.unregister(handler)
+
+
+def test_a_child_listing_that_fails_is_made_again_here(monkeypatch) -> None:
+    parent = os.getpid()
+    real = flows.inputs.listing.list_inputs
+
+    def fails_in_the_child(url: str) -> pa.Table:
+        if os.getpid() != parent:
+            raise RuntimeError("the child cannot list")
+        return real(url)
+
+    monkeypatch.setattr(flows.inputs.listing, "list_inputs", fails_in_the_child)
+    ahead = flows.inputs.listing._ForkedListing(str(DEV))
+    assert ahead.result(str(DEV)).equals(real(str(DEV)))
+
+
+def test_list_ahead_then_listing_for(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_bytes(b"x")
+    flows.inputs.listing.list_ahead(str(tmp_path))
+    (tmp_path / "b.md").write_bytes(b"yy")  # made after the listing started: listed or not, never an error
+    table = flows.inputs.listing.listing_for(str(tmp_path))
+    assert table.column("source_path").to_pylist()[:1] == ["a.md"]
+    assert str(tmp_path) not in flows.inputs.listing._AHEAD  # taken once
