@@ -216,8 +216,9 @@ def test_a_child_listing_that_fails_is_made_again_here(monkeypatch) -> None:
 
 def test_list_ahead_then_listing_for(tmp_path: Path) -> None:
     (tmp_path / "a.md").write_bytes(b"x")
-    flows.inputs.listing.list_ahead(str(tmp_path))
-    (tmp_path / "b.md").write_bytes(b"yy")  # made after the listing started: listed or not, never an error
-    table = flows.inputs.listing.listing_for(str(tmp_path))
-    assert table.column("source_path").to_pylist()[:1] == ["a.md"]
-    assert str(tmp_path) not in flows.inputs.listing._AHEAD  # taken once
+    for in_child in (False, True):  # a thread, or a child where this process runs no thread yet
+        flows.inputs.listing.list_ahead(str(tmp_path), in_child=in_child)
+        (tmp_path / "b.md").write_bytes(b"yy")  # made after the listing started: listed or not, never an error
+        table = flows.inputs.listing.listing_for(str(tmp_path))
+        assert table.column("source_path").to_pylist()[:1] == ["a.md"]
+        assert str(tmp_path) not in flows.inputs.listing._AHEAD  # taken once

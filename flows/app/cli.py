@@ -179,7 +179,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     # Before importing Prefect: the server's start-up overlaps the imports below, and the
     # input's listing overlaps the wait for the server.
     server = temp_server.start_early()
-    list_ahead(args.input)
+    list_ahead(args.input, in_child=server is None)  # a child only where no server start-up waits for a core
     from flows.app import reporting
     from flows.app.etl import DEFAULT_MAX_BYTES, etl_flow
     from flows.app.report import RunSummary
