@@ -50,10 +50,6 @@ def _escape_name(rel: str) -> str:
         return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def _as_is(rel: str) -> str:
-    return rel
-
-
 _ESCAPED_BYTE = re.compile(r"\\x([0-9a-f]{2})")
 
 
@@ -99,9 +95,10 @@ def walk_local(root: str) -> Iterator[tuple[str, int, int | None]]:
             yield _escape_name(rel_dir), 0, None  # unlistable: read_input rejects it
             continue
         prefix = rel_dir + "/" if rel_dir else ""
-        # One UTF-8 check for the whole directory: names are escaped one by one only where one is not UTF-8.
+        # One UTF-8 check for the whole directory: names are escaped one by one only where one is not UTF-8
+        # (``str`` of a str is the same object: no escaping, no copy).
         names = prefix + "".join(e.name for e in listing)
-        escape = _as_is if _escape_name(names) is names else _escape_name
+        escape = str if _escape_name(names) is names else _escape_name
         for entry in listing:
             rel = prefix + entry.name
             try:
