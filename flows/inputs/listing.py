@@ -66,21 +66,17 @@ def list_inputs(url: str) -> pa.Table:
 
     local_dir = _local_dir(url)
     if local_dir is not None:
-        for rel, size, mtime in walk_local(local_dir):
-            paths.append(rel)
-            sizes.append(size)
-            mtimes.append(mtime)
-            if len(paths) == CHUNK_ROWS:
-                flush()
+        entries: Iterator[tuple] = walk_local(local_dir)  # (path, size, mtime): no ETag to keep
     else:
-        etags = []
-        for rel, size, mtime, tag in iter_inputs(url):
-            paths.append(rel)
-            sizes.append(size)
-            mtimes.append(mtime)
-            etags.append(tag)
-            if len(paths) == CHUNK_ROWS:
-                flush()
+        entries, etags = iter_inputs(url), []
+    for entry in entries:
+        paths.append(entry[0])
+        sizes.append(entry[1])
+        mtimes.append(entry[2])
+        if etags is not None:
+            etags.append(entry[3])
+        if len(paths) == CHUNK_ROWS:
+            flush()
     flush()
     table = pa.Table.from_batches(batches, LISTING_SCHEMA)
     return table.sort_by("source_path").combine_chunks()
