@@ -153,3 +153,15 @@ def test_a_flow_started_without_the_cli_switches_pyarrows_pool() -> None:
             "print(before, name, pa.jemalloc_memory_pool().bytes_allocated() > 0)")
     assert _pool_in_fresh_process(code) == "mimalloc jemalloc True"  # new tables come from it
     assert _pool_in_fresh_process(code, ARROW_DEFAULT_MEMORY_POOL="system").split()[:2] == ["system", "system"]
+
+
+def test_the_console_script_exits_without_a_last_full_collection(tmp_path: Path) -> None:
+    """The installed ``news-etl`` is :func:`flows.app.cli.entry`: main's exit code, the heap frozen."""
+    script = BIN.read_text()
+    assert "from flows.app.cli import entry" in script
+    missing = tmp_path / "nope"
+    code = ("import gc, sys; from flows.app.cli import entry; "
+            f"sys.argv = ['news-etl', 'run', {str(missing)!r}, {str(tmp_path / 'out')!r}]; "
+            "rc = entry(); print(rc, gc.get_freeze_count() > 0)")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert p.stdout.split() == ["2", "True"], p.stderr  # "input not found" is exit code 2

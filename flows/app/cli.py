@@ -18,6 +18,7 @@ summary whose counts must add up.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 from pathlib import Path
@@ -314,5 +315,20 @@ def main(argv: list[str] | None = None) -> int:
     return handler(args)
 
 
+def entry() -> int:
+    """The ``news-etl`` console script: :func:`main`, then an exit that skips a last full collection.
+
+    At exit CPython collects the garbage of the whole heap once more, Prefect's
+    imports and all: ~0.45 s of a bench-corpus run (0.72 s from ``main``'s return to
+    the process's end, 0.22-0.26 s with the heap frozen). Frozen objects are
+    still freed as the interpreter tears down, and exit handlers still run; only
+    the cycle search is skipped, for a process that is about to end anyway.
+    Tests call :func:`main`, and keep a collector that works.
+    """
+    code = main()
+    gc.freeze()
+    return code
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(entry())
