@@ -1,8 +1,11 @@
 """Start-up: the CLI's early temporary Prefect server is used, stopped, and never outlives the CLI."""
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -10,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.app import temp_server
+from flows.app import server_child, temp_server
 
 BIN = Path(sys.executable).parent / "news-etl"
 
@@ -79,7 +82,7 @@ def test_killed_cli_takes_its_server_down(sample_dir: Path, tmp_path: Path) -> N
     try:
         deadline, server = time.monotonic() + 60, None
         while server is None and time.monotonic() < deadline and cli.poll() is None:
-            server = next((c for c in _children(cli.pid) if "uvicorn" in _cmdline(c)), None)
+            server = next((c for c in _children(cli.pid) if "flows.app.server_child" in _cmdline(c)), None)
             time.sleep(0.02)
         assert server is not None, "the CLI never started its temporary server"
         cli.send_signal(signal.SIGKILL)
@@ -124,9 +127,105 @@ def test_the_temporary_server_runs_without_automations(monkeypatch: pytest.Monke
             with urllib.request.urlopen(f"{url}/admin/settings", timeout=10) as resp:
                 settings = json.load(resp)
             assert settings["server"]["services"]["triggers"]["enabled"] is expected
-            assert "prefect.server.api.server:create_app" in _cmdline(server.process.pid)
+            assert "flows.app.server_child" in _cmdline(server.process.pid)
         finally:
             server.stop()
+
+
+def _sqlite_db(path: Path, revision: str | None) -> Path:
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        if revision is not None:
+            conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+            conn.execute("INSERT INTO alembic_version VALUES (?)", (revision,))
+        conn.commit()
+    return path
+
+
+def test_sqlite_file_names_only_a_database_file() -> None:
+    assert server_child.sqlite_file("sqlite+aiosqlite:////home/u/.prefect/prefect.db") == Path("/home/u/.prefect/prefect.db")
+    assert server_child.sqlite_file("sqlite+aiosqlite:///relative.db") == Path("relative.db")
+    for url in ("postgresql+asyncpg://u:p@db:5432/prefect", "sqlite+aiosqlite:///:memory:",
+                "sqlite+aiosqlite:///file:x.db?mode=memory&uri=true", "sqlite+aiosqlite://"):
+        assert server_child.sqlite_file(url) is None, url
+
+
+def test_migrations_are_skipped_only_for_the_revision_these_migrations_left(tmp_path: Path) -> None:
+    db, marker = _sqlite_db(tmp_path / "prefect.db", "rev-head"), tmp_path / server_child.MARKER_NAME
+    key = "3.9.1:115:abc"
+    assert not server_child.migrations_current(db, key, marker)  # no marker yet
+    server_child.record_migrated(db, key, marker)
+    assert server_child.migrations_current(db, key, marker)
+    assert not server_child.migrations_current(db, "3.10.0:117:def", marker)  # another Prefect
+    other = _sqlite_db(tmp_path / "other.db", "rev-head")
+    assert not server_child.migrations_current(other, key, marker)  # another database
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = 'rev-older'")
+        conn.commit()
+    assert not server_child.migrations_current(db, key, marker)  # the database moved (a downgrade, another Prefect)
+    server_child.record_migrated(db, key, marker)
+    assert server_child.migrations_current(db, key, marker)
+    db.unlink()
+    assert not server_child.migrations_current(db, key, marker)  # deleted
+    _sqlite_db(db, None)
+    assert not server_child.migrations_current(db, key, marker)  # replaced by a database without migrations
+    server_child.record_migrated(db, key, marker)  # nothing to record: no revision
+    assert json.loads(marker.read_text())[str(db.resolve())]["revision"] == "rev-older"
+    marker.write_text("{not json")
+    assert not server_child.migrations_current(db, key, marker)
+
+
+def test_migrations_key_follows_the_installed_migration_files(tmp_path: Path) -> None:
+    versions = tmp_path / "server" / "database" / "_migrations" / "versions" / "sqlite"
+    assert server_child.migrations_key(tmp_path, "3.9.1") is None
+    versions.mkdir(parents=True)
+    (versions / "2024_01_01_000000_aaaa_one.py").write_text("")
+    one = server_child.migrations_key(tmp_path, "3.9.1")
+    (versions / "2024_02_01_000000_bbbb_two.py").write_text("")
+    two = server_child.migrations_key(tmp_path, "3.9.1")
+    assert one and two and one != two != server_child.migrations_key(tmp_path, "3.9.2")
+
+
+@pytest.mark.slow
+def test_the_temporary_server_migrates_once_then_skips_a_database_at_head(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A start-up after one that migrated skips Prefect's migrations and serves the same database; a
+    marker from other migrations is ignored. The caller's own ``flows`` folder does not shadow ours."""
+    import urllib.request
+
+    home = Path(os.environ["PREFECT_HOME"])  # this session's (tests/conftest.py)
+    marker, db = home / server_child.MARKER_NAME, home / "prefect.db"
+
+    def start() -> tuple[str, str]:
+        server = temp_server.TemporaryServer()
+        server.spawn()
+        try:
+            url = server.wait_ready(180)
+            request = urllib.request.Request(f"{url}/flows/filter", data=b"{}", method="POST",
+                                             headers={"Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=10) as resp:
+                assert resp.status == 200  # the schema is there: the API reads the database
+            return server.log_tail(), json.loads(marker.read_text())[str(db.resolve())]["migrations"]
+        finally:
+            server.stop()
+
+    marker.unlink(missing_ok=True)
+    log, key = start()
+    assert server_child.SKIPPED_MESSAGE not in log
+    assert json.loads(marker.read_text())[str(db.resolve())]["revision"] == server_child.read_revision(db)
+
+    shadow = tmp_path / "flows"
+    shadow.mkdir()
+    (shadow / "__init__.py").write_text("raise ImportError('the working directory shadowed news-etl')\n")
+    monkeypatch.chdir(tmp_path)
+    log, _ = start()
+    assert server_child.SKIPPED_MESSAGE in log
+
+    entries = json.loads(marker.read_text())
+    entries[str(db.resolve())]["migrations"] = "0.0.0:1:stale"
+    marker.write_text(json.dumps(entries))
+    log, restored = start()
+    assert server_child.SKIPPED_MESSAGE not in log
+    assert restored == key
 
 
 def _pool_in_fresh_process(code: str, **env: str) -> str:

@@ -3,13 +3,14 @@
 Left to itself, Prefect starts its temporary server when the flow first needs
 the API: after the CLI has spent ~3 s importing Prefect, and then the CLI waits
 another ~3-4 s for the server to import its own stack. Both are CPU-bound and
-independent, so ``news-etl run`` spawns the same server (the command and
-environment of ``prefect.server.api.server.SubprocessASGIServer``) before
-importing Prefect at all, and the two start-ups overlap on two cores. One
-thing differs: automations (triggers) are off unless the environment turns
-them on. Their periodic evaluation was a third of what an idle server burnt,
-CPU the workers then lacked (1.27 CPU-s per 20 s idle with them, 0.81-0.88
-without).
+independent, so ``news-etl run`` spawns the same server (Prefect's app under
+uvicorn with the environment of ``prefect.server.api.server.SubprocessASGIServer``)
+before importing Prefect at all, and the two start-ups overlap on two cores.
+Two things differ: the database is not migrated again when the previous
+start-up left it at the installed migrations' head (``flows.app.server_child``),
+and automations (triggers) are off unless the environment turns them on.
+Their periodic evaluation was a third of what an idle server burnt, CPU the
+workers then lacked (1.27 CPU-s per 20 s idle with them, 0.81-0.88 without).
 
 The server is only used when Prefect itself would start one: when settings
 (environment, profile, ``prefect.toml``) name an API URL, or temporary servers
@@ -31,7 +32,6 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 # uvicorn's exit code for a failed start-up, e.g. when the port was taken
 # between our probe and its bind.
@@ -65,16 +65,6 @@ def _die_with_parent_hook() -> Callable[[], object] | None:
     return lambda: prctl(pr_set_pdeathsig, sigterm)
 
 
-def _prefect_dir() -> str:
-    """The directory holding the ``prefect`` package, found without importing it."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("prefect")
-    if spec is None or spec.origin is None:
-        raise RuntimeError("prefect is not installed")
-    return str(Path(spec.origin).parent.parent)
-
-
 class ServerStartError(RuntimeError):
     """The temporary server did not come up; the message carries its log."""
 
@@ -104,9 +94,7 @@ class TemporaryServer:
         # their periodic evaluation was a third of what the idle server burnt (see above).
         env.setdefault("PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED", "false")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--app-dir", _prefect_dir(), "--factory",
-             "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(self.port),
-             "--log-level", "error", "--lifespan", "on"],
+            [sys.executable, "-P", "-m", "flows.app.server_child", "--host", "127.0.0.1", "--port", str(self.port)],
             env=env, stdin=subprocess.DEVNULL, stdout=self._log_fd, stderr=subprocess.STDOUT,
             preexec_fn=_die_with_parent_hook(),
         )
