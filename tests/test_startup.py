@@ -132,11 +132,15 @@ def test_the_temporary_server_runs_without_automations(monkeypatch: pytest.Monke
             server.stop()
 
 
-def _sqlite_db(path: Path, revision: str | None) -> Path:
+def _sqlite_db(path: Path, revision: str | None, block_types: int = 0) -> Path:
     with contextlib.closing(sqlite3.connect(path)) as conn:
         if revision is not None:
             conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
             conn.execute("INSERT INTO alembic_version VALUES (?)", (revision,))
+            conn.execute("CREATE TABLE block_type (id INTEGER)")
+            conn.execute("CREATE TABLE block_schema (id INTEGER)")
+            conn.executemany("INSERT INTO block_type VALUES (?)", [(i,) for i in range(block_types)])
+            conn.executemany("INSERT INTO block_schema VALUES (?)", [(i,) for i in range(block_types + 1)])
         conn.commit()
     return path
 
@@ -149,29 +153,47 @@ def test_sqlite_file_names_only_a_database_file() -> None:
         assert server_child.sqlite_file(url) is None, url
 
 
-def test_migrations_are_skipped_only_for_the_revision_these_migrations_left(tmp_path: Path) -> None:
-    db, marker = _sqlite_db(tmp_path / "prefect.db", "rev-head"), tmp_path / server_child.MARKER_NAME
-    key = "3.9.1:115:abc"
-    assert not server_child.migrations_current(db, key, marker)  # no marker yet
-    server_child.record_migrated(db, key, marker)
-    assert server_child.migrations_current(db, key, marker)
-    assert not server_child.migrations_current(db, "3.10.0:117:def", marker)  # another Prefect
-    other = _sqlite_db(tmp_path / "other.db", "rev-head")
-    assert not server_child.migrations_current(other, key, marker)  # another database
+def test_start_up_steps_are_skipped_only_where_the_database_holds_their_result(tmp_path: Path) -> None:
+    db, marker = _sqlite_db(tmp_path / "prefect.db", "rev-head", block_types=3), tmp_path / server_child.MARKER_NAME
+    key, blocks = "3.9.1:115:abc", "3.9.1|prefect_dask=prefect_dask@prefect-dask==0.3.7"
+    none, migrations_only, both = server_child.Skips(), server_child.Skips(migrations=True), \
+        server_child.Skips(migrations=True, blocks=True)
+    assert server_child.plan_skips(db, key, blocks, marker) == none  # no marker yet
+    server_child.record_started(db, key, blocks, marker)
+    assert server_child.plan_skips(db, key, blocks, marker) == both
+    assert server_child.plan_skips(db, "3.10.0:117:def", blocks, marker) == none  # another Prefect
+    assert server_child.plan_skips(db, key, blocks + "|prefect_aws=x@prefect-aws==1", marker) == migrations_only
+    assert server_child.plan_skips(db, key, None, marker) == migrations_only  # registration not Prefect's default
+    other = _sqlite_db(tmp_path / "other.db", "rev-head", block_types=3)
+    assert server_child.plan_skips(other, key, blocks, marker) == none  # another database
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        conn.execute("DELETE FROM block_type")  # reset, say, and not registered again
+        conn.commit()
+    assert server_child.plan_skips(db, key, blocks, marker) == migrations_only
     with contextlib.closing(sqlite3.connect(db)) as conn:
         conn.execute("UPDATE alembic_version SET version_num = 'rev-older'")
         conn.commit()
-    assert not server_child.migrations_current(db, key, marker)  # the database moved (a downgrade, another Prefect)
-    server_child.record_migrated(db, key, marker)
-    assert server_child.migrations_current(db, key, marker)
+    assert server_child.plan_skips(db, key, blocks, marker) == none  # the database moved (a downgrade, another Prefect)
+    server_child.record_started(db, key, blocks, marker)  # registered nothing: blocks are never skipped on it
+    assert server_child.plan_skips(db, key, blocks, marker) == migrations_only
+    server_child.record_started(db, key, None, marker)  # registration did not run: nothing recorded of blocks
+    assert "blocks" not in json.loads(marker.read_text())[str(db.resolve())]
     db.unlink()
-    assert not server_child.migrations_current(db, key, marker)  # deleted
+    assert server_child.plan_skips(db, key, blocks, marker) == none  # deleted
     _sqlite_db(db, None)
-    assert not server_child.migrations_current(db, key, marker)  # replaced by a database without migrations
-    server_child.record_migrated(db, key, marker)  # nothing to record: no revision
+    assert server_child.plan_skips(db, key, blocks, marker) == none  # replaced by a database without migrations
+    server_child.record_started(db, key, blocks, marker)  # nothing to record: no revision
     assert json.loads(marker.read_text())[str(db.resolve())]["revision"] == "rev-older"
     marker.write_text("{not json")
-    assert not server_child.migrations_current(db, key, marker)
+    assert server_child.plan_skips(db, key, blocks, marker) == none
+
+
+def test_blocks_key_names_prefect_and_each_installed_collection() -> None:
+    import prefect
+
+    key = server_child.blocks_key(prefect.__version__)
+    assert key.startswith(prefect.__version__ + "|")
+    assert "prefect_dask=prefect_dask@prefect-dask==" in key  # the project's own Dask runner is a collection
 
 
 def test_migrations_key_follows_the_installed_migration_files(tmp_path: Path) -> None:
@@ -186,9 +208,9 @@ def test_migrations_key_follows_the_installed_migration_files(tmp_path: Path) ->
 
 
 @pytest.mark.slow
-def test_the_temporary_server_migrates_once_then_skips_a_database_at_head(
+def test_the_temporary_server_migrates_once_then_skips_what_the_database_holds(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A start-up after one that migrated skips Prefect's migrations and serves the same database; a
+    """A start-up after one that migrated and registered blocks skips both and serves the same database; a
     marker from other migrations is ignored. The caller's own ``flows`` folder does not shadow ours."""
     import urllib.request
 
@@ -200,31 +222,35 @@ def test_the_temporary_server_migrates_once_then_skips_a_database_at_head(
         server.spawn()
         try:
             url = server.wait_ready(180)
-            request = urllib.request.Request(f"{url}/flows/filter", data=b"{}", method="POST",
+            request = urllib.request.Request(f"{url}/block_types/filter", data=b"{}", method="POST",
                                              headers={"Content-Type": "application/json"})
-            with urllib.request.urlopen(request, timeout=10) as resp:
-                assert resp.status == 200  # the schema is there: the API reads the database
+            with urllib.request.urlopen(request, timeout=10) as resp:  # the schema and the block types are there
+                assert resp.status == 200 and len(json.load(resp)) == server_child.read_state(db).block_types
             return server.log_tail(), json.loads(marker.read_text())[str(db.resolve())]["migrations"]
         finally:
             server.stop()
 
     marker.unlink(missing_ok=True)
     log, key = start()
-    assert server_child.SKIPPED_MESSAGE not in log
-    assert json.loads(marker.read_text())[str(db.resolve())]["revision"] == server_child.read_revision(db)
+    assert server_child.SKIPPED_MESSAGE not in log and server_child.BLOCKS_SKIPPED_MESSAGE not in log
+    entry = json.loads(marker.read_text())[str(db.resolve())]
+    state = server_child.read_state(db)
+    assert state is not None and state.block_types and state.block_schemas
+    assert (entry["revision"], entry["block_types"], entry["block_schemas"]) == \
+        (state.revision, state.block_types, state.block_schemas)
 
     shadow = tmp_path / "flows"
     shadow.mkdir()
     (shadow / "__init__.py").write_text("raise ImportError('the working directory shadowed news-etl')\n")
     monkeypatch.chdir(tmp_path)
     log, _ = start()
-    assert server_child.SKIPPED_MESSAGE in log
+    assert server_child.SKIPPED_MESSAGE in log and server_child.BLOCKS_SKIPPED_MESSAGE in log
 
     entries = json.loads(marker.read_text())
     entries[str(db.resolve())]["migrations"] = "0.0.0:1:stale"
     marker.write_text(json.dumps(entries))
     log, restored = start()
-    assert server_child.SKIPPED_MESSAGE not in log
+    assert server_child.SKIPPED_MESSAGE not in log and server_child.BLOCKS_SKIPPED_MESSAGE not in log
     assert restored == key
 
 
