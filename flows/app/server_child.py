@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -37,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-MARKER_NAME = "news-etl-migrated.json"
+MARKER_NAME = "news-etl-server-state.json"
 SKIPPED_MESSAGE = "news-etl: the database is at the installed migrations' head"
 BLOCKS_SKIPPED_MESSAGE = "news-etl: the database holds the installed block types"
 
@@ -179,28 +180,28 @@ def main(argv: list[str] | None = None) -> int:
     db = sqlite_file(url.get_secret_value()) if url is not None else None
     migrations = migrations_key(Path(prefect.__file__).parent, prefect.__version__)
     marker = settings.home / MARKER_NAME
+    updates: dict[Any, Any] = {}
+    record: Callable[[], None] | None = None
     # Only Prefect's defaults are second-guessed: migrations on, block registration on and memoized.
-    if db is None or migrations is None or not settings.server.database.migrate_on_start:
-        skips, blocks = None, None
-    else:
+    if db is not None and migrations is not None and settings.server.database.migrate_on_start:
         blocks = (blocks_key(prefect.__version__) if settings.server.register_blocks_on_start
                   and settings.server.memoize_block_auto_registration else None)
         skips = plan_skips(db, migrations, blocks, marker)
-    updates: dict[Any, Any] = {}
-    if skips is not None and skips.migrations:
-        print(SKIPPED_MESSAGE, file=sys.stderr, flush=True)
-        updates[PREFECT_API_DATABASE_MIGRATE_ON_START] = False
-    if skips is not None and skips.blocks:
-        print(BLOCKS_SKIPPED_MESSAGE, file=sys.stderr, flush=True)
-        updates.update({PREFECT_API_BLOCKS_REGISTER_ON_START: False, PREFECT_MEMOIZE_BLOCK_AUTO_REGISTRATION: False})
+        if skips.migrations:
+            print(SKIPPED_MESSAGE, file=sys.stderr, flush=True)
+            updates[PREFECT_API_DATABASE_MIGRATE_ON_START] = False
+        if skips.blocks:
+            print(BLOCKS_SKIPPED_MESSAGE, file=sys.stderr, flush=True)
+            updates.update({PREFECT_API_BLOCKS_REGISTER_ON_START: False, PREFECT_MEMOIZE_BLOCK_AUTO_REGISTRATION: False})
+        if not (skips.migrations and skips.blocks):
+            record = functools.partial(record_started, db, migrations, blocks, marker)
 
     def app() -> Any:
         from prefect.server.api.server import create_app
 
         application = create_app()
-        if skips is not None and db is not None and migrations is not None and not (skips.migrations and skips.blocks):
-            application.router.lifespan_context = _recording_lifespan(
-                application.router.lifespan_context, lambda: record_started(db, migrations, blocks, marker))
+        if record is not None:
+            application.router.lifespan_context = _recording_lifespan(application.router.lifespan_context, record)
         return application
 
     import uvicorn

@@ -6,8 +6,8 @@ another ~3-4 s for the server to import its own stack. Both are CPU-bound and
 independent, so ``news-etl run`` spawns the same server (Prefect's app under
 uvicorn with the environment of ``prefect.server.api.server.SubprocessASGIServer``)
 before importing Prefect at all, and the two start-ups overlap on two cores.
-Two things differ: the database is not migrated again when the previous
-start-up left it at the installed migrations' head (``flows.app.server_child``),
+Two things differ: the start-up does not redo the migrations and block
+registration that the previous one left in the database (``flows.app.server_child``),
 and automations (triggers) are off unless the environment turns them on.
 Their periodic evaluation was a third of what an idle server burnt, CPU the
 workers then lacked (1.27 CPU-s per 20 s idle with them, 0.81-0.88 without).
