@@ -3,23 +3,24 @@ leaves in Prefect, read back from a real server on loopback."""
 from __future__ import annotations
 
 import base64
+import io
 import json
 import re
 import struct
 import urllib.request
-import warnings
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from PIL import Image, ImageFont
 
-from flows.app import chart
+from flows.app import bars, chart
 from flows.app.chart import CHART_KEY, render_png
 from flows.app.stats import DatasetStats, collect
 from tests.test_incremental import cli, summary_of
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-CJK_PUBLISHERS = ["大纪元", "自由亚洲电台", "希望之声", "東方日報", "美國之音"]
+CJK_PUBLISHERS = ["大纪元", "自由亚洲电台", "希望之声", "東方日報", "美國之音", "Радио Свобода"]
 
 
 def _stats(publishers: list[str]) -> DatasetStats:
@@ -34,11 +35,9 @@ def _stats(publishers: list[str]) -> DatasetStats:
     return s
 
 
-def _missing_glyphs(s: DatasetStats) -> tuple[bytes, list[str]]:
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        png = render_png(s)
-    return png, [str(w.message) for w in caught if re.search(r"Glyph .* missing from font", str(w.message))]
+def _labels(s: DatasetStats) -> str:
+    """Every text the chart of ``s`` sets."""
+    return "".join(p.title + "".join(p.categories) + "".join(x.label for x in p.series) for p in chart.panels(s))
 
 
 def _size(png: bytes) -> tuple[int, int]:
@@ -46,17 +45,88 @@ def _size(png: bytes) -> tuple[int, int]:
     return struct.unpack(">II", png[16:24])
 
 
+def _chart_face() -> ImageFont.FreeTypeFont:
+    path, index = chart.font_file()
+    return ImageFont.truetype(path, 12, index=index)
+
+
 def test_cjk_publisher_names_have_every_glyph() -> None:
-    png, missing = _missing_glyphs(_stats(CJK_PUBLISHERS))
-    assert missing == []
-    assert _size(png) == (1400, 500)
+    s = _stats(CJK_PUBLISHERS)
+    face = _chart_face()
+    assert face.getname()[0] == "Noto Sans CJK SC"
+    labels = _labels(s)
+    assert "大纪元" in labels and "不是文章" in labels and "Радио" in labels
+    assert bars.missing_glyphs(face, labels) == []
+    assert _size(render_png(s)) == (1400, 500)
 
 
-def test_without_the_cjk_font_glyphs_would_be_missing(monkeypatch) -> None:
-    """The check above can fail: the same chart in matplotlib's default font reports missing glyphs."""
-    monkeypatch.setattr(chart, "FONT_FAMILIES", ["DejaVu Sans"])
-    _, missing = _missing_glyphs(_stats(CJK_PUBLISHERS))
-    assert missing and any("大" in m or "5927" in m for m in missing)
+def test_without_the_cjk_font_glyphs_would_be_missing() -> None:
+    """The check above can fail: Pillow's own default face has no Chinese glyphs."""
+    latin_only = ImageFont.load_default(size=12)
+    assert isinstance(latin_only, ImageFont.FreeTypeFont)
+    missing = bars.missing_glyphs(latin_only, _labels(_stats(CJK_PUBLISHERS)))
+    assert "大" in missing and "纪" in missing
+    assert "a" not in missing and "1" not in missing
+
+
+def _rgb(color: str) -> tuple[int, int, int]:
+    return tuple(int(color[i:i + 2], 16) for i in (1, 3, 5))  # type: ignore[return-value]
+
+
+def _rows_of(img: Image.Image, color: str, x: int) -> list[int]:
+    want = _rgb(color)
+    return [y for y in range(img.height) if img.getpixel((x, y)) == want]
+
+
+def _bars_of(img: Image.Image, color: str, min_width: int = 30) -> list[tuple[int, int, int]]:
+    """``(first x, last x, rows of colour)`` of each run of columns holding ``color`` at least ``min_width`` wide
+    (a bar; a legend swatch is narrower)."""
+    runs: list[list[int]] = []
+    for x in range(img.width):
+        if _rows_of(img, color, x):
+            if runs and runs[-1][-1] == x - 1:
+                runs[-1].append(x)
+            else:
+                runs.append([x])
+    return [(r[0], r[-1], len(_rows_of(img, color, r[len(r) // 2]))) for r in runs if len(r) >= min_width]
+
+
+def test_bars_stack_in_proportion_and_the_legend_names_each_drawn_series() -> None:
+    series = [bars.Series("a", [30, 0, 10], bars.PALETTE[0]), bars.Series("b", [10, 0, 0], bars.PALETTE[1]),
+              bars.Series("never drawn", [0, 0, 0], bars.PALETTE[2])]
+    png = bars.render([bars.Panel("t", ["x", "y", "z"], series, legend=True)], (600, 400), *chart.font_file())
+    img = Image.open(io.BytesIO(png)).convert("RGB")
+    assert img.size == (600, 400)
+    (a1_left, a1_right, a1), (a3_left, _, a3) = _bars_of(img, bars.PALETTE[0])
+    [(b_left, b_right, b1)] = _bars_of(img, bars.PALETTE[1])
+    assert (b_left, b_right) == (a1_left, a1_right)  # b stacked on a in the first slot
+    assert max(_rows_of(img, bars.PALETTE[1], b_left)) < min(_rows_of(img, bars.PALETTE[0], b_left))
+    assert abs(a1 - 3 * b1) <= 3 and abs(a3 - b1) <= 1  # heights 30, 10, 10
+    assert a3_left - a1_right > (a1_right - a1_left)  # the empty middle slot lies between
+    # both drawn series have a legend swatch; the one with nothing to draw has neither bar nor swatch
+    assert len(_bars_of(img, bars.PALETTE[0], min_width=10)) == 3
+    assert len(_bars_of(img, bars.PALETTE[1], min_width=10)) == 2
+    assert not _bars_of(img, bars.PALETTE[2], min_width=1)
+
+
+@pytest.mark.parametrize(("top", "step"), [(0, 1), (5, 1), (4400 * 1.05, 1000), (14583 * 1.05, 2000), (9, 2),
+                                           (130, 20), (1_000_000, 200_000)])
+def test_nice_step(top: float, step: int) -> None:
+    assert bars.nice_step(top) == step
+    assert top / step <= 8
+
+
+def test_a_chart_cached_by_another_drawing_style_is_drawn_again(tmp_path: Path, monkeypatch) -> None:
+    s = _stats(CJK_PUBLISHERS[:2])
+    out = tmp_path / "out"
+    png = chart.cached_png(str(out), s)
+    assert png == render_png(s)
+    [cached] = (out / "_runs").glob("_chart-*.png")
+    cached.write_bytes(b"drawn by another renderer")
+    assert chart.cached_png(str(out), s) == b"drawn by another renderer"  # same style: read back
+    monkeypatch.setattr(chart, "STYLE", "another")
+    assert chart.cached_png(str(out), s) == png
+    assert [p.name for p in (out / "_runs").glob("_chart-*.png")] != [cached.name]
 
 
 def _chart_artifact(server, run_id: str) -> dict:
