@@ -67,7 +67,8 @@ def _outlet_patterns() -> _OutletPatterns:
 
 
 _SOURCE_PART = re.compile(r"^(?:转自|轉自|转载自|轉載自|转|轉|来源|來源|文章来源|文章來源)[：:]?(?P<src>.{1,20})$")
-_CREDIT_MARK = re.compile(r"^By\s+[A-Z]|作者|文\s*[／/:：|｜︱]|记者|記者|编辑|編輯|责编|責編|网编|網編|报导|報導|报道|報道|编译|編譯|审校|審校|后制|後製|撰稿|采访|採訪|整理|撰文|摄影|攝影|制作人|製作人|评论|評論|综述|綜述|译者|譯者|翻译|翻譯|排版|美编|美編|校对|校對")
+_CREDIT_MARK = re.compile(r"^By\s+[A-Z]|^(?i:(?:additional\s+)?(?:reporting|writing|editing|edited|written|compiled|research|words)"
+                          r"\s+(?:and\s+\w+\s+)?by\s|(?:sub-?|copy\s+|managing\s+|senior\s+)?(?:editor|reporter|writer|author)s?\s*:)|作者|文\s*[／/:：|｜︱]|记者|記者|编辑|編輯|责编|責編|网编|網編|报导|報導|报道|報道|编译|編譯|审校|審校|后制|後製|撰稿|采访|採訪|整理|撰文|摄影|攝影|制作人|製作人|评论|評論|综述|綜述|译者|譯者|翻译|翻譯|排版|美编|美編|校对|校對")
 _NAME_OK = re.compile(r"^(?:[\u4e00-\u9fff·]{2,4}|[\u4e00-\u9fff]{1,6}[·‧・][\u4e00-\u9fff·‧・]{1,10}"
                       r"|[A-Za-z][A-Za-z.\-']*(?: [A-Za-z][A-Za-z.\-']*){0,3})$")
 # A Latin name keeps its spaces while a credit is split into tokens: "Emel Akan", "Walter E. Williams".
@@ -93,6 +94,16 @@ _ENGLISH_BYLINE = re.compile(
     r"By\s+(?!(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|May|June|July|"
     r"August|September|October|November|December)\b)(?P<names>[A-Z][\w.'\-]*(?:\s+[A-Z][\w.'\-]*){0,3}"
     r"(?:\s*(?:,|and|&)\s*[A-Z][\w.'\-]*(?:\s+[A-Z][\w.'\-]*){0,3}){0,3})")
+# English credit lines: "Editor: Jane Doe", "Reporting by Jane Doe in London; Editing by John Roe",
+# "Additional reporting by Ann Lee and Tom Wu". Editing roles give editors, the others authors.
+_ENGLISH_CREDIT = re.compile(
+    r"(?P<role>(?i:(?:additional\s+)?(?:reporting|writing|editing|edited|written|compiled|research|words)"
+    r"(?:\s+and\s+(?:reporting|writing|editing|research))?\s+by"
+    r"|(?:sub-?|copy\s+|managing\s+|senior\s+)?(?:editor|reporter|writer|author)s?\s*:))\s*(?P<names>[A-Z].*)")
+# Where a wire credit's reporter was: "Reporting by Jane Doe in New York".
+_ENGLISH_PLACE = re.compile(r"\s+in\s+[A-Z][\w.'\-]*(?:\s+[A-Z][\w.'\-]*)?(?=\s*(?:,|\band\b|&|$))")
+# A person's name as English credits write it: capitalised words (with the particles of surnames).
+_ENGLISH_NAME = re.compile(r"[A-Z][\w.'\-]*(?:\s+(?:[A-Z][\w.'\-]*|de|van|von|da|di|du|le|la|bin|al)){0,3}")
 # A role after an English byline's name: "By Jane Doe, Staff Reporter".
 _ENGLISH_ROLE = re.compile(r"\b(?:Staff|Senior|Special|Chief|Contributing|Writer|Reporter|Correspondent|Editor|Contributor|Columnist"
                            r"|Bureau|Staffer|Intern)s?\b")
@@ -162,6 +173,21 @@ def _glued_names(token: str) -> list[str] | None:
     return None
 
 
+def _english_credit(s: str) -> tuple[list[str], list[str]] | None:
+    """(authors, editors) of an English credit line made only of ``ROLE by NAMES`` / ``ROLE: NAMES`` parts."""
+    authors: list[str] = []
+    editors: list[str] = []
+    for part in re.split(r"\s*[;|/]\s*", s):
+        m = _ENGLISH_CREDIT.fullmatch(part.strip())
+        if m is None:
+            return None
+        names = [n for n in re.split(r"\s*(?:,|\band\b|&)\s*", _ENGLISH_PLACE.sub("", m.group("names").strip())) if n]
+        if not names or not all(_ENGLISH_NAME.fullmatch(n) and not _ENGLISH_ROLE.search(n) for n in names):
+            return None
+        (editors if "edit" in m.group("role").lower() else authors).extend(names)
+    return authors, editors
+
+
 def parse_credit(text: str) -> Credits | None:
     """People named by a credit line, or None when ``text`` is not only a credit."""
     if not _CREDIT_MARK.search(text):  # s below is a part of text: prose without a role word, the common case
@@ -183,6 +209,9 @@ def _parse_credit(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[st
         names = tuple(n.strip() for n in re.split(r"\s*(?:,|\band\b|&)\s*", english.group("names"))
                       if n.strip() and not _ENGLISH_ROLE.search(n))
         return (names, (), (), ()) if all(_NAME_OK.match(n) for n in names) else None
+    if _ENGLISH_CREDIT.match(s):
+        people = _english_credit(s)
+        return (tuple(people[0]), tuple(people[1]), (), ()) if people else None
     s = _ROLE_DOT.sub("", _LATIN_GLOSS.sub("", s))
     s = _BARE_GLOSS.sub("", _CREDIT_DATE.sub("", s))
     s = _GLUED_EDITOR.sub(" ", s)

@@ -99,6 +99,9 @@ class GeneralRules:
     author_keys: tuple[str, ...]
     account_names: frozenset[str]  # lowercased CMS accounts a front-matter author key may hold ("admin")
     page_furniture: re.Pattern[str]  # class/id words of a saved page's comment threads, related posts, share kits
+    platform_names: frozenset[str]  # og:site_name values of platforms that host many publishers' accounts
+    page_accounts: tuple[re.Pattern[str], ...]  # the posting account on such a page: group "name"
+    page_dates: tuple[re.Pattern[str], ...]  # a saved page's date element (group "date") or script epoch ("epoch")
     title_suffix: re.Pattern[str]
     datelines: tuple[NamedPattern, ...]
     timestamp_lines: tuple[NamedPattern, ...]
@@ -173,6 +176,9 @@ def general_rules() -> GeneralRules:
         author_keys=tuple(t["author_keys"]),
         account_names=frozenset(n.casefold() for n in t.get("account_names", ())),
         page_furniture=_class_words(t["page_furniture"]),
+        platform_names=frozenset(t.get("platform_names", ())),
+        page_accounts=tuple(re.compile(p) for p in t.get("page_accounts", ())),
+        page_dates=tuple(re.compile(p, re.I) for p in t.get("page_dates", ())),
         title_suffix=re.compile(t["title_suffix"]),
         datelines=named("datelines"),
         timestamp_lines=named("timestamp_lines"),

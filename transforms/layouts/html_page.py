@@ -14,6 +14,7 @@ changes the results for the known layouts. Two cases:
 """
 from __future__ import annotations
 
+import datetime as dt
 import html as html_entities
 import json
 import re
@@ -57,6 +58,7 @@ _META_HINT = re.compile(r"(?:^|[\s_-])(?:meta|byline|author|date|time|info|sourc
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _CJK_OR_WORD = re.compile(r"[\u4e00-\u9fff]|[A-Za-z0-9]+")
 _SENTENCE_PUNCT = re.compile(r"[，。、；！？,.;!?]")
+_HIDDEN_STYLE = re.compile(r"(?:display\s*:\s*none|visibility\s*:\s*hidden)\s*;?", re.I)
 _PARSER = etree.HTMLParser(remove_comments=True, no_network=True, recover=True)
 _PARSER.set_element_class_lookup(lxml.html.HtmlElementClassLookup())
 MIN_MAIN_CHARS = 40
@@ -67,7 +69,8 @@ def detect(text: str) -> bool:
 
 
 def _attrs(tag: str) -> dict[str, str]:
-    return {k.lower(): v.strip("\"'") for k, v in _ATTR.findall(tag)}
+    """A tag's attributes, their values decoded as a browser reads them (``&amp;`` in a URL is ``&``)."""
+    return {k.lower(): html_entities.unescape(v.strip("\"'")) for k, v in _ATTR.findall(tag)}
 
 
 def _text_len(s: str) -> int:
@@ -114,8 +117,10 @@ def main_content(html: str) -> tuple[etree._Element, etree._Element, list[str]] 
                 or furniture.search(f"{el.get('class', '')} {el.get('id', '')}"):
             el.drop_tree()
     scores: dict[etree._Element, float] = {}
-    for p in root.iter("p", "pre", "blockquote", "div", "td", "li"):
-        if p.tag in ("div", "td", "li") and any(isinstance(c.tag, str) and c.tag in ("p", "div", "table", "ul", "ol") for c in p):
+    for p in root.iter("p", "pre", "blockquote", "div", "section", "td", "li"):
+        # (an editor that writes only <section>s, as WeChat's do, has them for paragraphs)
+        if p.tag in ("div", "section", "td", "li") and any(
+                isinstance(c.tag, str) and c.tag in ("p", "div", "section", "table", "ul", "ol") for c in p):
             continue  # a container, not a paragraph
         text = p.text_content()
         n = _text_len(text)
@@ -150,6 +155,10 @@ def main_content(html: str) -> tuple[etree._Element, etree._Element, list[str]] 
         siblings = [s for s in parent if s is not best and s in scores]
         if any(final(s) >= 0.5 * final(best) for s in siblings) and _link_density(parent) < 0.3:
             best = parent
+    # The container a reader sees: a page that reveals it by script (WeChat's js_content) saves it hidden.
+    style = best.get("style")
+    if style and _HIDDEN_STYLE.search(style):
+        best.set("style", _HIDDEN_STYLE.sub("", style))
     for el in list(best.iter()):
         if el is best or not isinstance(el.tag, str) or el.getparent() is None:
             continue
@@ -289,6 +298,12 @@ def split(text: str) -> Envelope:
         t = _TIME_ELEMENT.search(text)
         published = parse_datetime(t.group(1)) if t else None
         date_source = "time_element" if published else None
+    if published is None:
+        published, date_source = _page_date(text)
+    g = general_rules()
+    if site_name in g.platform_names:  # "微信公众平台": the platform; the account posted the page
+        account = next((m.group("name").strip() for p in g.page_accounts if (m := p.search(text))), None)
+        site_name = html_entities.unescape(account) if account else None
     body, rules, byline = text, [], []
     if _FULL_PAGE.search(head):
         found = main_content(text)
@@ -300,6 +315,21 @@ def split(text: str) -> Envelope:
     return Envelope(layout=NAME, body=body, title=title, url=url, published=published, date_source=date_source,
                     site_name=site_name or _ld_publisher(ld), title_suffix=suffix, rules_fired=rules,
                     authors=_page_authors(meta, ld, text, byline) if _FULL_PAGE.search(head) else [])
+
+
+def _page_date(text: str) -> tuple[dt.datetime | None, str | None]:
+    """The general table's ``page_dates``: a date element's text, else a script's epoch seconds."""
+    for p in general_rules().page_dates:
+        m = p.search(text)
+        if not m:
+            continue
+        if m.groupdict().get("date"):
+            published = parse_datetime(html_entities.unescape(m.group("date")))
+        else:
+            published = dt.datetime.fromtimestamp(int(m.group("epoch")), dt.UTC)
+        if published is not None:
+            return published, "page_date"
+    return None, None
 
 
 def _ld_publisher(ld: dict) -> str | None:

@@ -45,6 +45,14 @@ _LINE = re.compile(r"[^\n]*\n?")
 _AUTOLINK = re.compile(r"^[ \t]*<(?P<url>https?://[^>\s]+)>[ \t]*$", re.M)
 _BACK_LINKS = re.compile(r"^[ \t]*\[返回[^\]]*\]\([^)]*\).*$", re.M)
 _URL_VALUE = re.compile(r"^https?://\S+$")
+# Pelican's and MultiMarkdown's header: ``Key: value`` lines from the first line to the first blank one,
+# a value continued on indented lines; a word-like key, so a sentence with a colon is not a key.
+_META_KEY_LINE = re.compile(r"(?P<key>[A-Za-z][A-Za-z0-9_-]{0,30})[ \t]*:(?:[ \t]+(?P<value>[^\n]*?))?[ \t]*(?:\n|\Z)")
+_META_CONTINUATION = re.compile(r"[ \t]+(?P<value>\S[^\n]*?)[ \t]*(?:\n|\Z)")
+_META_END = re.compile(r"[ \t]*(?:\n|\Z)")
+# Keys whose values are lists written as ``a, b, c`` in such a header.
+_META_LIST_KEYS = frozenset({"tags", "tag", "category", "categories", "keywords"})
+_CJK_EDGE = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 # A header inside the content only with a linked title: a plain line over a rule is the body's own.
 _INNER_KINDS = frozenset({"link"})
 # At most this many categories or tags are kept from one header.
@@ -79,9 +87,46 @@ def _is_toml(text: str) -> bool:
     return bool(m) and m.group("fence") == "+++"
 
 
+def _meta_lines(text: str) -> tuple[dict[str, str], str] | None:
+    """``(metadata, content)`` of a file that opens with Pelican/MultiMarkdown ``Key: value`` lines.
+
+    Keys are case-insensitive (kept lower-cased, the last of a repeated key wins);
+    an indented line continues the value above it. The header ends at the first
+    blank line, and counts only when every line before it has that shape, it has
+    at least two keys and one of them is ``title``: the keys a post's generator
+    reads, not a paragraph that happens to open with ``Note: …``.
+    """
+    pos, data, last = (1 if text.startswith("\ufeff") else 0), {}, None
+    while pos < len(text):
+        if (end := _META_END.match(text, pos)) and end.end() > pos:
+            pos = end.end()
+            break
+        if last is not None and (m := _META_CONTINUATION.match(text, pos)):
+            before, more = data[last], m.group("value")
+            cjk = bool(before) and _CJK_EDGE.match(before[-1]) and _CJK_EDGE.match(more[0])
+            data[last] = f"{before}{'' if cjk or not before else ' '}{more}"
+        elif m := _META_KEY_LINE.match(text, pos):
+            last = m.group("key").lower()
+            data[last] = (m.group("value") or "").strip()
+        else:
+            return None
+        pos = m.end()
+    if "title" not in data or len(data) < 2:
+        return None
+    return data, text[pos:]
+
+
+def _meta_data(meta: dict[str, str]) -> dict[str, object]:
+    """The header's values as front matter would hold them: ``a, b`` lists split on their commas."""
+    return {k: [v.strip() for v in re.split(r"[,，;；]", value) if v.strip()] if k in _META_LIST_KEYS else value
+            for k, value in meta.items() if value}
+
+
 def detect(text: str) -> bool:
     parts = _header(text)
-    return bool(parts) and bool((_TOML_KEY_LINE if _is_toml(text) else _KEY_LINE).search(parts[0]))
+    if parts:
+        return bool((_TOML_KEY_LINE if _is_toml(text) else _KEY_LINE).search(parts[0]))
+    return _meta_lines(text) is not None
 
 
 class _HeaderLoader(yaml.SafeLoader):
@@ -247,8 +292,14 @@ def _as_datetime(value: object) -> dt.datetime | None:
 
 def split(text: str) -> Envelope:
     rules: list[str] = []
-    data, content = _load_front_matter(text, rules)
-    header = _header(text)[0]  # type: ignore[index]
+    meta = None if _header(text) else _meta_lines(text)
+    if meta is not None:
+        data, content = _meta_data(meta[0]), meta[1]
+        header = ""
+        rules.append("front_matter:meta_lines")
+    else:
+        data, content = _load_front_matter(text, rules)
+        header = _header(text)[0]  # type: ignore[index]
     published = _as_datetime(data.get("date"))
     env = Envelope(
         layout=NAME,
