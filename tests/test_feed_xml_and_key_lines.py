@@ -161,3 +161,17 @@ def test_a_saved_page_shown_by_script_keeps_its_text_and_names_its_account() -> 
     assert r.publisher == "河边日记"  # not 微信公众平台
     assert r.published_at == dt.datetime(2020, 6, 28, 12, 53, 23, tzinfo=dt.UTC) and r.date_source == "page_date"
     assert r.url == "http://mp.weixin.qq.com/s?__biz=AB==&mid=1&idx=1"
+
+
+def test_wechat_style_credits_and_source_lines() -> None:
+    assert parse_credit("文字 | 林晓雯").authors == ["林晓雯"]
+    assert parse_credit("图文｜王五").authors == ["王五"]
+    c = parse_credit("作者：赵敏（市第二人民医院宣传科）")  # the unit in brackets is no person
+    assert c is not None and c.authors == ["赵敏"]
+    assert parse_credit("记者张三（北京）报道").authors == ["张三"]  # a place in brackets was never a unit
+    page = WECHAT_LIKE.replace("<section>旧码头", "<p>本文来源：东州日报</p><p>文字 | 林晓雯</p><section>旧码头").replace(
+        "<p>▲点击", "<p>编辑 | 周婷</p><p>河边的小事，一号全知道</p><p>▲点击")
+    r = clean_document(page.encode(), "saved/matou.html")
+    assert r.text.startswith("旧码头在河的东岸") and r.text.endswith("秋天就能对外开放。"), r.text
+    assert r.authors == ["林晓雯"] and r.editors == ["周婷"]
+    assert r.publisher == "东州日报"  # the source line names the story's outlet over the posting account

@@ -131,6 +131,10 @@ _SOURCE_URL = _R(r"^[(（]?\s*(?:文章|新闻|新聞|稿件)?(?:来源|來源|�
 _EDITOR_CREDIT = _R(r"责任编辑|責任編輯|责编|責編|网编|網編")
 # What may follow the closing editor credit and is not story: a CMS note, keywords, a photo caption, a label.
 AFTER_CREDIT_MAX_BLOCKS, AFTER_CREDIT_MAX_CHARS = 2, 100
+# Under the closing credits, one short line that is no sentence is the account's slogan or a label
+# ("青溪本地大小事，一号全知道"), not the story's last words.
+AFTER_CREDIT_SLOGAN_MAX = 30
+_ENDS_A_SENTENCE = _R(r"[。！？!?…”」』.]$")
 # HTML that the source escaped and the parser therefore kept as text: "<a href=”…”>", "</p>", "/center>".
 _TAG_RESIDUE = _R(
     r"</?(?:a|p|br|img|div|span|center|strong|b|i|em|font|iframe|ok|ul|li|table|tr|td|h[1-6]|section|figure|figcaption)"
@@ -155,10 +159,10 @@ _LEADING_REPRINT = _R(r"[(（](?:转载|轉載|转贴|轉貼)(?:自[^()（）]{1
 _EMPHASIS = _R(r"\*\*")
 _MD_LINK = _R(r"!?\[[^\]\n]{0,200}\]\([^)\s]{1,500}\)")
 _MD_RULE_OR_HEADING = _R(r"^(?:#{1,6}\s+\S.{0,30}|#{1,6}|[-=*_]{3,})$")
-_SOURCE = _R(r"^[(（]?\s*(?:文章|新闻|新聞|稿件)?(?:来源|來源|出处|出處)\s*[：:]\s*(?P<src>[^()（）]{1,40}?)\s*[)）]?$")
-# An explicit article-source line ("文章来源：X", "稿件来源：X"), dropped wherever it stands; a bare
+_SOURCE = _R(r"^[(（]?\s*(?:文章|新闻|新聞|稿件|本文)?(?:来源|來源|出处|出處)\s*[：:]\s*(?P<src>[^()（）]{1,40}?)\s*[)）]?$")
+# An explicit article-source line ("文章来源：X", "稿件来源：X", "本文来源：X"), dropped wherever it stands; a bare
 # "来源：" mid-text may be a chart's data source, and is only peeled off the end.
-_ARTICLE_SOURCE = _R(r"^[(（]?\s*(?:文章|新闻|新聞|稿件)(?:来源|來源|出处|出處)\s*[：:]")
+_ARTICLE_SOURCE = _R(r"^[(（]?\s*(?:文章|新闻|新聞|稿件|本文)(?:来源|來源|出处|出處)\s*[：:]")
 # The opening half of a source line whose outlet a link carried into the next block.
 _SOURCE_OPEN = _R(r"^[(（]?\s*(?:文章|新闻|新聞|稿件)?(?:来源|來源|出处|出處)\s*[：:]\s*$")
 _PAREN_TAIL = _R(r"[(（](?P<inner>[^（）()]{2,90})[)）]\s*$")
@@ -662,6 +666,11 @@ def _strip_trailing(blocks: list[Block], f: BlockFindings) -> list[Block]:
             # A source line that inline links split in two: "（来源：" | "某某日报）".
             f.fire("source_line", blocks[-2].text + blocks[-1].text)
             del blocks[-2:]
+            continue
+        if len(blocks) >= 2 and len(b.text) <= AFTER_CREDIT_SLOGAN_MAX and not _ENDS_A_SENTENCE.search(b.text) \
+                and parse_credit(blocks[-2].spaced) is not None:
+            f.fire("after_credit", b.text)
+            blocks.pop()
             continue
         m = _PAREN_TAIL.search(b.text)
         if m and m.start() > 0 and (f.take_credit(m.group(0)) or f.take_source(m.group(0))):

@@ -19,7 +19,7 @@ EDITOR_ROLES = ("责任编辑", "責任編輯", "责编", "責編", "网编", "�
                 "后制", "後製",
                 "编审", "編審", "校对", "校對", "制作", "製作", "剪辑", "剪輯", "排版", "美编", "美編")
 AUTHOR_ROLES = ("特约记者", "特約記者", "记者", "記者", "采访", "採訪", "编译", "編譯", "文字整理", "图文整理", "圖文整理", "整理",
-                "撰稿", "撰文", "作者", "文", "口述", "撰稿人", "通讯员", "通訊員", "报导", "報導", "报道", "報道", "摄影", "攝影",
+                "撰稿", "撰文", "作者", "文字", "图文", "圖文", "文", "口述", "撰稿人", "通讯员", "通訊員", "报导", "報導", "报道", "報道", "摄影", "攝影",
                 "专栏作家", "專欄作家", "译者", "譯者", "翻译", "翻譯", "特约评论员", "特約評論員", "评论员", "評論員")
 # Words that follow a name in a byline: 顾帆综合报导, 徐简编译, 梁珍采访报导
 _TRAILING_ROLE = re.compile(
@@ -68,7 +68,7 @@ def _outlet_patterns() -> _OutletPatterns:
 
 _SOURCE_PART = re.compile(r"^(?:转自|轉自|转载自|轉載自|转|轉|来源|來源|文章来源|文章來源)[：:]?(?P<src>.{1,20})$")
 _CREDIT_MARK = re.compile(r"^By\s+[A-Z]|^(?i:(?:additional\s+)?(?:reporting|writing|editing|edited|written|compiled|research|words)"
-                          r"\s+(?:and\s+\w+\s+)?by\s|(?:sub-?|copy\s+|managing\s+|senior\s+)?(?:editor|reporter|writer|author)s?\s*:)|作者|文\s*[／/:：|｜︱]|记者|記者|编辑|編輯|责编|責編|网编|網編|报导|報導|报道|報道|编译|編譯|审校|審校|后制|後製|撰稿|采访|採訪|整理|撰文|摄影|攝影|制作人|製作人|评论|評論|综述|綜述|译者|譯者|翻译|翻譯|排版|美编|美編|校对|校對")
+                          r"\s+(?:and\s+\w+\s+)?by\s|(?:sub-?|copy\s+|managing\s+|senior\s+)?(?:editor|reporter|writer|author)s?\s*:)|作者|(?:文字|图文|圖文|文)\s*[／/:：|｜︱]|记者|記者|编辑|編輯|责编|責編|网编|網編|报导|報導|报道|報道|编译|編譯|审校|審校|后制|後製|撰稿|采访|採訪|整理|撰文|摄影|攝影|制作人|製作人|评论|評論|综述|綜述|译者|譯者|翻译|翻譯|排版|美编|美編|校对|校對")
 _NAME_OK = re.compile(r"^(?:[\u4e00-\u9fff·]{2,4}|[\u4e00-\u9fff]{1,6}[·‧・][\u4e00-\u9fff·‧・]{1,10}"
                       r"|[A-Za-z][A-Za-z.\-']*(?: [A-Za-z][A-Za-z.\-']*){0,3})$")
 # A Latin name keeps its spaces while a credit is split into tokens: "Emel Akan", "Walter E. Williams".
@@ -104,6 +104,9 @@ _ENGLISH_CREDIT = re.compile(
 _ENGLISH_PLACE = re.compile(r"\s+in\s+[A-Z][\w.'\-]*(?:\s+[A-Z][\w.'\-]*)?(?=\s*(?:,|\band\b|&|$))")
 # A person's name as English credits write it: capitalised words (with the particles of surnames).
 _ENGLISH_NAME = re.compile(r"[A-Z][\w.'\-]*(?:\s+(?:[A-Z][\w.'\-]*|de|van|von|da|di|du|le|la|bin|al)){0,3}")
+# An author's unit in brackets after the name: "作者：赵敏（市第二人民医院宣传科）" (the unit is no person).
+_AFFILIATION = re.compile(r"(?<=[\u4e00-\u9fffA-Za-z])[(（][^()（）]{2,30}?(?:科|处|處|部|院|局|所|中心|大学|大學|学院|學院|医院|醫院"
+                          r"|公司|集团|集團|委员会|委員會|办公室|辦公室|研究会|研究會|协会|協會)[)）]")
 # A role after an English byline's name: "By Jane Doe, Staff Reporter".
 _ENGLISH_ROLE = re.compile(r"\b(?:Staff|Senior|Special|Chief|Contributing|Writer|Reporter|Correspondent|Editor|Contributor|Columnist"
                            r"|Bureau|Staffer|Intern)s?\b")
@@ -212,7 +215,7 @@ def _parse_credit(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[st
     if _ENGLISH_CREDIT.match(s):
         people = _english_credit(s)
         return (tuple(people[0]), tuple(people[1]), (), ()) if people else None
-    s = _ROLE_DOT.sub("", _LATIN_GLOSS.sub("", s))
+    s = _ROLE_DOT.sub("", _LATIN_GLOSS.sub("", _AFFILIATION.sub("", s)))
     s = _BARE_GLOSS.sub("", _CREDIT_DATE.sub("", s))
     s = _GLUED_EDITOR.sub(" ", s)
     s = _ROLE_COLON.sub(lambda r: " " + r.group(1) + "：", s)

@@ -46,8 +46,10 @@ def detect(text: str) -> bool:
 
 
 def _local(el: etree._Element) -> str:
+    """The element's name without its namespace (``{uri}name``) or prefix; "" for comments and PIs.
+    (Not ``etree.QName``: a recovered document may hold names it refuses, such as ``:``.)"""
     tag = el.tag
-    return etree.QName(tag).localname if isinstance(tag, str) else ""
+    return tag.rpartition("}")[2].rpartition(":")[2] if isinstance(tag, str) else ""
 
 
 def _parser() -> etree.XMLParser:

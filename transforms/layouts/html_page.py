@@ -27,7 +27,7 @@ from transforms.general_rules import general_rules
 from transforms.layouts import mirror
 from transforms.layouts.base import Envelope
 from transforms.metadata import parse_datetime, split_names
-from transforms.publisher import without_sections
+from transforms.publisher import looks_like_outlet, without_sections
 from transforms.text import visible_text
 
 NAME = "html"
@@ -312,9 +312,12 @@ def split(text: str) -> Envelope:
             title = title or _first_h1(root)
             body = etree.tostring(best, encoding="unicode", method="html")
             rules.append("fallback_extractor")
+    authors = _page_authors(meta, ld, text, byline) if _FULL_PAGE.search(head) else []
+    # An author field that holds an outlet's name ("东州日报" on a repost) names the source, not a person.
+    outlets = [a for a in authors if a == site_name or looks_like_outlet(a)]
     return Envelope(layout=NAME, body=body, title=title, url=url, published=published, date_source=date_source,
                     site_name=site_name or _ld_publisher(ld), title_suffix=suffix, rules_fired=rules,
-                    authors=_page_authors(meta, ld, text, byline) if _FULL_PAGE.search(head) else [])
+                    authors=[a for a in authors if a not in outlets], source_name=outlets[0] if outlets else None)
 
 
 def _page_date(text: str) -> tuple[dt.datetime | None, str | None]:
