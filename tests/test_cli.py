@@ -44,3 +44,18 @@ def test_inspect_shows_removed_blocks_and_record(dev_dir: Path) -> None:
     assert "layout:   mirror" in p.stdout and "site:     ntdtv" in p.stdout
     assert "[dateline:ntdtv] 【新唐人北京时间2023年04月25日讯】" in p.stdout  # the table that knew it
     assert '"publisher": "新唐人"' in p.stdout
+
+
+def test_a_new_output_is_what_starts_the_workers_fork_server_before_the_api_is_ready(tmp_path: Path) -> None:
+    """Only a first run (every file is work) starts the fork server while the CLI waits for the
+    temporary server; a rerun of an existing output may have nothing to clean and does not."""
+    from flows.app.cli import _new_output
+
+    assert _new_output(str(tmp_path / "not-yet"))
+    (tmp_path / "empty").mkdir()
+    assert _new_output(str(tmp_path / "empty")) and _new_output(f"file://{tmp_path / 'empty'}")
+    (tmp_path / "used" / "_current").mkdir(parents=True)
+    assert not _new_output(str(tmp_path / "used"))
+    (tmp_path / "a-file").write_text("x")
+    assert not _new_output(str(tmp_path / "a-file"))
+    assert not _new_output("s3://bucket/out") and not _new_output("memory://out")

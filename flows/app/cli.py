@@ -162,6 +162,17 @@ def _add_change_args(p: argparse.ArgumentParser) -> None:
                    help="do not clean again records made by another version of the cleaning rules")
 
 
+def _new_output(output: str) -> bool:
+    """A local output that does not exist yet or is an empty folder: a first run, where every file is work."""
+    if "://" in output and not output.startswith("file://"):
+        return False
+    path = Path(output.removeprefix("file://"))
+    try:
+        return not path.exists() or (path.is_dir() and not any(path.iterdir()))
+    except OSError:
+        return False
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     runtime.configure(_verbosity(args))
     if args.batch_size is not None and args.batch_size < 1:
@@ -187,6 +198,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     reporting.enable_progress(not args.quiet and not args.json and sys.stderr.isatty())
     from flows.store.interface import OutputLocked, SchemaMismatch
+
+    if server is not None and args.runner == "local" and (args.full_refresh or _new_output(args.output)):
+        # Every file is work: the workers' fork server imports the cleaning code while this
+        # process waits for the API, on the core the wait leaves idle (the flow starts it anyway).
+        from flows.run.pool import start_server
+
+        start_server()
 
     try:
         with temp_server.use(server):

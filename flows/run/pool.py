@@ -16,7 +16,8 @@ the batches it was running:
 
 Workers are started by a fork server, never forked from the flow process,
 which runs Prefect's threads (a fork copies their locks in whatever state
-they are). The fork server starts with the flow and imports the cleaning code
+they are). The fork server starts with the flow (on a first run, earlier: while
+the CLI waits for its temporary server) and imports the cleaning code
 once, in the background (:mod:`flows.run.warm`, ~0.6 s, 1.5 s with pandas
 installed); each worker is then a fork of that single-threaded process:
 ~10 ms to start, ~40 ms for a one-file batch in a process of its own,
