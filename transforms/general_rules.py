@@ -102,6 +102,7 @@ class GeneralRules:
     platform_names: frozenset[str]  # og:site_name values of platforms that host many publishers' accounts
     page_accounts: tuple[re.Pattern[str], ...]  # the posting account on such a page: group "name"
     page_dates: tuple[re.Pattern[str], ...]  # a saved page's date element (group "date") or script epoch ("epoch")
+    json_keys: dict[str, tuple[str, ...]]  # a JSON record's field -> the keys it is read from, in order
     title_suffix: re.Pattern[str]
     datelines: tuple[NamedPattern, ...]
     timestamp_lines: tuple[NamedPattern, ...]
@@ -179,6 +180,7 @@ def general_rules() -> GeneralRules:
         platform_names=frozenset(t.get("platform_names", ())),
         page_accounts=tuple(re.compile(p) for p in t.get("page_accounts", ())),
         page_dates=tuple(re.compile(p, re.I) for p in t.get("page_dates", ())),
+        json_keys={field: tuple(keys) for field, keys in t.get("json_keys", {}).items()},
         title_suffix=re.compile(t["title_suffix"]),
         datelines=named("datelines"),
         timestamp_lines=named("timestamp_lines"),

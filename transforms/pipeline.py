@@ -207,7 +207,7 @@ def _clean(raw: bytes, source_path: str, sha: str, size: int, trace: Trace | Non
         publisher=publisher,
         url=env.url or env.share_url,
         authors=authors,
-        editors=list(findings.editors),
+        editors=merge_unique(env.editors, findings.editors),
         categories=env.categories,
         tags=env.tags,
         tickers=tickers,

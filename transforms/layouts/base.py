@@ -26,6 +26,7 @@ class Envelope:
     tags: list[str] = field(default_factory=list)
     images: list[Image] = field(default_factory=list)
     authors: list[str] = field(default_factory=list)
+    editors: list[str] = field(default_factory=list)  # a record's own editor field (JSON records)
     # Publisher evidence of the header: og:site_name, a source name, a site suffix cut off the title.
     site_name: str | None = None
     source_name: str | None = None

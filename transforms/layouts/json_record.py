@@ -1,0 +1,155 @@
+"""One article per JSON file: what news scrapers write (news-please, newspaper3k, a crawler's own records).
+
+Each field is read from the first non-empty key of its list in the general table
+(``[json_keys]``: ``maintext``/``text``/``content``…, ``date_publish``/``publish_date``/
+``pub_time``…, and the pinyin keys Chinese crawlers use, ``biaoti``, ``zhengwen``…), so a new
+scraper's record is a key list entry, not new code. The body may be HTML (a crawler's
+``content``) or plain text, whose lines are paragraphs (a scraper's text has no hard wraps).
+Credit fields are read as credits (``"记者 周航 林雨桐"``, ``"责编：邓雪"``); an author entry
+that is the outlet itself or a desk ("Reuters Staff") names no person. A title field that
+carries a site suffix (news-please's ``title_page``) is publisher evidence.
+
+Only a file that opens with ``{`` and parses as one JSON object with a title or body key is such
+a record; anything else is left to the next layout.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import re
+from functools import lru_cache
+
+from transforms.credits import parse_credit
+from transforms.general_rules import general_rules
+from transforms.layouts.base import Envelope
+from transforms.metadata import parse_datetime, split_names
+from transforms.publisher import looks_like_outlet, split_title_suffix
+
+NAME = "json"
+_OPENS = re.compile(r"\A\ufeff?\s*\{")
+_HTML_BODY = re.compile(r"<(?:p|br|div|section|h[1-6]|img|figure|ul|ol|li|blockquote|table|span|strong|em|b|a)\b", re.I)
+# An author entry that is a newsroom, not a person: "Reuters Staff", "Editorial Team", "News Desk".
+_DESK = re.compile(r"\b(?:staff|team|desk|newsroom|editorial|editors|reporters|correspondents)\b", re.I)
+_MAX_TEXT = 64 * 1024 * 1024
+
+
+@lru_cache(maxsize=4)
+def _record(text: str) -> dict | None:
+    """The JSON object of ``text`` when it is one with a title or a body key; else None."""
+    if not _OPENS.match(text) or len(text) > _MAX_TEXT:
+        return None
+    try:
+        data = json.loads(text.lstrip("\ufeff"))
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    keys = general_rules().json_keys
+    return data if _first(data, keys["title"]) is not None or _first(data, keys["body"]) is not None else None
+
+
+def detect(text: str) -> bool:
+    return _record(text) is not None
+
+
+def _first(data: dict, keys: tuple[str, ...]) -> object | None:
+    for key in keys:
+        value = data.get(key)
+        if value not in (None, "", [], {}):
+            return value
+    return None
+
+
+def _string(value: object) -> str | None:
+    if isinstance(value, str):
+        return " ".join(value.split()) or None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _date(value: object) -> dt.datetime | None:
+    """An ISO, Chinese or RFC 2822 string, or epoch seconds (milliseconds when that large)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)) or (isinstance(value, str) and re.fullmatch(r"\d{10}(?:\d{3})?", value.strip())):
+        seconds = float(value) / (1000 if float(value) > 1e11 else 1)
+        try:
+            return dt.datetime.fromtimestamp(seconds, dt.UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    return parse_datetime(value) if isinstance(value, str) else None
+
+
+def _people(value: object, editors: bool) -> list[str]:
+    """Names from a credit field: a list of names, or one credit (``记者 周航 林雨桐``, ``责编：邓雪``)."""
+    items = value if isinstance(value, list) else [value]
+    names: list[str] = []
+    for item in items:
+        if isinstance(item, dict):
+            item = item.get("name")
+        if not isinstance(item, str) or not item.strip():
+            continue
+        credit = parse_credit(item.strip())
+        if credit is not None:
+            names += credit.editors if editors else credit.authors
+        else:
+            names += split_names(item)
+    return list(dict.fromkeys(n for n in names if n))
+
+
+def _labels(value: object) -> list[str]:
+    """Categories or tags: a list of labels or one label."""
+    items = value if isinstance(value, list) else [value]
+    return [label for v in items if (label := _string(v))]
+
+
+def _body(value: object) -> str:
+    if isinstance(value, list):  # paragraphs as a list
+        value = "\n".join(v for v in value if isinstance(v, str))
+    if not isinstance(value, str):
+        return ""
+    if _HTML_BODY.search(value):
+        return value
+    return "".join(f"<p>{html.escape(line.strip())}</p>" for line in value.splitlines() if line.strip())
+
+
+def split(text: str) -> Envelope:
+    data = _record(text)
+    assert data is not None  # split is only called on what detect accepted
+    keys = general_rules().json_keys
+    g = general_rules()
+    title = _string(_first(data, keys["title"]))
+    source = _string(_first(data, keys["source"]))
+    page_title = _string(_first(data, keys["title_page"]))
+    # The page's <title> is the headline and the site's name: "Headline | Some Gazette".
+    if page_title and title and page_title != title and page_title.startswith(title):
+        suffix = page_title[len(title):].strip(" |｜-–—_·:：") or None
+    else:
+        _, suffix = split_title_suffix(page_title)
+    published = None
+    for key in keys["date"]:
+        published = _date(data.get(key))
+        if published is not None:
+            break
+    url = _string(_first(data, keys["url"]))
+    outlets = {n for n in (source, suffix) if n}
+    authors = [a for a in _people(_first(data, keys["authors"]), editors=False)
+               if a not in outlets and not looks_like_outlet(a) and a.casefold() not in g.account_names
+               and not _DESK.search(a)]
+    return Envelope(
+        layout=NAME,
+        body=_body(_first(data, keys["body"])),
+        title=title,
+        url=url if url and url.startswith(("http://", "https://")) else None,
+        published=published,
+        date_source="json_record" if published else None,
+        categories=_labels(_first(data, keys["categories"])),
+        tags=_labels(_first(data, keys["tags"])),
+        authors=authors,
+        editors=_people(_first(data, keys["editors"]), editors=True),
+        source_name=source,
+        title_suffix=suffix,
+        rules_fired=["json_record"],
+    )
