@@ -38,6 +38,7 @@ FLOORS = {
     "feed_item_xml": {**EXACT_TEXT, **EXACT_METADATA},
     "wechat_saved_pages": {**EXACT_TEXT, **EXACT_METADATA},
     "json_records": {**EXACT_TEXT, **EXACT_METADATA},
+    "mhtml_pages": {**EXACT_TEXT, **EXACT_METADATA},
 }
 # The bar for a new generator's hand-checked records.
 TARGETS = dict(text_f1=0.98, min_text_f1=0.90, para_f1=0.90, title=0.99, date=0.99, url=0.95, publisher=0.85,

@@ -104,6 +104,9 @@ _ENGLISH_CREDIT = re.compile(
 _ENGLISH_PLACE = re.compile(r"\s+in\s+[A-Z][\w.'\-]*(?:\s+[A-Z][\w.'\-]*)?(?=\s*(?:,|\band\b|&|$))")
 # A person's name as English credits write it: capitalised words (with the particles of surnames).
 _ENGLISH_NAME = re.compile(r"[A-Z][\w.'\-]*(?:\s+(?:[A-Z][\w.'\-]*|de|van|von|da|di|du|le|la|bin|al)){0,3}")
+# Where the reporter filed from, Taiwanese style: "記者林佳慧／花蓮報導" (花蓮 is a place, not a second name).
+_FILED_FROM = re.compile(r"^(?P<head>(?:特約)?(?:記者|记者)\s*[\u4e00-\u9fff·]{2,4}(?:[、，,\s]+[\u4e00-\u9fff·]{2,4})*)\s*[／/]\s*"
+                         r"[\u4e00-\u9fff]{2,4}(?:報導|报导|報道|报道)$")
 # An author's unit in brackets after the name: "作者：赵敏（市第二人民医院宣传科）" (the unit is no person).
 _AFFILIATION = re.compile(r"(?<=[\u4e00-\u9fffA-Za-z])[(（][^()（）]{2,30}?(?:科|处|處|部|院|局|所|中心|大学|大學|学院|學院|医院|醫院"
                           r"|公司|集团|集團|委员会|委員會|办公室|辦公室|研究会|研究會|协会|協會)[)）]")
@@ -215,7 +218,7 @@ def _parse_credit(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[st
     if _ENGLISH_CREDIT.match(s):
         people = _english_credit(s)
         return (tuple(people[0]), tuple(people[1]), (), ()) if people else None
-    s = _ROLE_DOT.sub("", _LATIN_GLOSS.sub("", _AFFILIATION.sub("", s)))
+    s = _ROLE_DOT.sub("", _LATIN_GLOSS.sub("", _AFFILIATION.sub("", _FILED_FROM.sub(r"\g<head>", s))))
     s = _BARE_GLOSS.sub("", _CREDIT_DATE.sub("", s))
     s = _GLUED_EDITOR.sub(" ", s)
     s = _ROLE_COLON.sub(lambda r: " " + r.group(1) + "：", s)

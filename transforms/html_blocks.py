@@ -45,7 +45,7 @@ _MENU_GAP = re.compile(r"\s*[|｜·•/»]\s*")
 _CENTER_STYLE = re.compile(r"text-align\s*:\s*center", re.I)
 # class/id tokens of ad slots and image captions.
 _AD_HINT = re.compile(r"(?:^|[\s_-])(?:ad|ads|advert|advertisement|adsbygoogle|single_ad|ad_embed|sponsor|banner)(?:$|[\s_-])", re.I)
-_CAPTION_HINT = re.compile(r"caption|(?:img|image|pic|photo)[-_]?(?:desc|note)", re.I)
+_CAPTION_HINT = re.compile(r"caption|(?:img|image|pic|photo)[-_]?(?:desc|note|title|txt|text|info)", re.I)
 # A CMS's card of another post of the same site (WordPress's oEmbed quote and iframe): not this story.
 _OTHER_POST_HINT = re.compile(r"wp-embedded-content", re.I)
 _CAPTION_TAGS = frozenset({"div", "span", "p", "small"})

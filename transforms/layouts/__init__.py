@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from transforms.layouts import feed, feed_xml, html_page, jekyll, json_record, mirror, plain_text
+from transforms.layouts import feed, feed_xml, html_page, jekyll, json_record, mhtml, mirror, plain_text
 from transforms.layouts.base import Envelope
 
-LAYOUTS: tuple[ModuleType, ...] = (jekyll, feed, mirror, feed_xml, json_record, html_page, plain_text)
+LAYOUTS: tuple[ModuleType, ...] = (jekyll, feed, mirror, mhtml, feed_xml, json_record, html_page, plain_text)
 
 
 def split_layout(text: str) -> Envelope | None:

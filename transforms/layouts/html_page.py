@@ -18,6 +18,7 @@ import datetime as dt
 import html as html_entities
 import json
 import re
+from dataclasses import dataclass, field
 
 import lxml.html
 from lxml import etree
@@ -90,9 +91,10 @@ def _link_density(el: etree._Element) -> float:
     return min(1.0, linked / total)
 
 
-def main_content(html: str) -> tuple[etree._Element, etree._Element, list[str]] | None:
-    """The page root, the container most likely to hold the article, and the authors of a byline
-    beside the headline (read before headers and asides are dropped); or None.
+def main_content(html: str) -> tuple[etree._Element, etree._Element, PageCredits] | None:
+    """The page root, the container most likely to hold the article, and the credits the page
+    prints around it (beside the headline, in the info line the container drops, right under it);
+    or None.
 
     Readability-style scoring: every paragraph (``<p>``, or a ``<div>``/``<td>`` of
     bare text) gives its parent its reading length plus a bonus per clause, and its
@@ -104,7 +106,7 @@ def main_content(html: str) -> tuple[etree._Element, etree._Element, list[str]] 
         root = lxml.html.document_fromstring(html, parser=_PARSER)
     except (etree.ParserError, ValueError):
         return None
-    byline = _header_byline(root)
+    credits = _header_credits(root)
     for el in list(root.iter(*_NEVER_CONTENT)):
         parent = el.getparent()
         if parent is not None:
@@ -159,14 +161,19 @@ def main_content(html: str) -> tuple[etree._Element, etree._Element, list[str]] 
     style = best.get("style")
     if style and _HIDDEN_STYLE.search(style):
         best.set("style", _HIDDEN_STYLE.sub("", style))
+    dropped: list[etree._Element] = []
     for el in list(best.iter()):
         if el is best or not isinstance(el.tag, str) or el.getparent() is None:
             continue
         # A heading is never the date line or a share bar, whatever its id says ("the-tools" is a slug).
         if el.tag == "time" or (el.tag not in _HEADINGS and _META_HINT.search(_hints(el))
                                 and _text_len(el.text_content()) <= 60):
+            dropped.append(el)
             el.drop_tree()  # "海湾日报 2021年6月18日", share bars, author boxes
-    return root, best, byline
+    # The info line the container drops and the credit line a CMS prints right under the story.
+    after = [el for el in best.itersiblings() if isinstance(el.tag, str)][:_CREDIT_SIBLINGS]
+    credits.add(_credit_lines([*dropped, *after]))
+    return root, best, credits
 
 
 def _first_h1(root: etree._Element) -> str | None:
@@ -220,25 +227,60 @@ def _names(value: object) -> list[str]:
 
 # The link's text may sit in inline elements of its own (WordPress themes: <a rel=author><span>NAME</span></a>).
 _BYLINE_AUTHOR = re.compile(r"""<a\b[^>]*\brel=["']author["'][^>]*>(.{2,300}?)</a>""", re.I | re.S)
-_HEADER_LINE_MAX = 40  # a byline beside the headline is a short line, never a paragraph of the story
+_HEADER_LINE_MAX = 60  # a credit beside the headline is a short line, never a paragraph of the story
+# A CMS's source line beside the headline or under the story: "来源：南江晚报".
+_SOURCE_LINE = re.compile(r"^(?:文章|新闻|新聞|稿件)?(?:来源|來源|出处|出處)\s*[：:]\s*(?P<src>[^\s：:|｜]{2,20})$")
+_CREDIT_SIBLINGS = 3  # elements right after the story container that may hold its closing credits
 
 
-def _header_byline(root: etree._Element) -> list[str]:
-    """Authors of a credit line (``作者：NAME``, ``By NAME``) that stands beside the page's headline.
+@dataclass
+class PageCredits:
+    """People and the source a page prints outside its story text."""
+
+    authors: list[str] = field(default_factory=list)
+    editors: list[str] = field(default_factory=list)
+    source: str | None = None
+
+    def add(self, other: PageCredits) -> None:
+        self.authors = list(dict.fromkeys([*self.authors, *other.authors]))
+        self.editors = list(dict.fromkeys([*self.editors, *other.editors]))
+        self.source = self.source or other.source
+
+
+def _credit_lines(elements: list[etree._Element]) -> PageCredits:
+    """Credits and a source line among ``elements``: each element's line, then each of its parts
+    (an info line "2020-06-27 来源：某报 记者：甲 乙" is no credit; its spans are). Only a line that
+    is a credit or a source line and nothing else counts."""
+    out = PageCredits()
+    for el in elements:
+        for piece in el.iter():
+            if not isinstance(piece.tag, str) or piece.tag in _NEVER_CONTENT or piece.tag in _HEADINGS:
+                continue
+            line = re.sub(r"\s+", " ", piece.text_content()).strip()
+            if not 2 <= len(line) <= _HEADER_LINE_MAX:
+                continue
+            if m := _SOURCE_LINE.match(line):
+                out.source = out.source or m.group("src")
+            elif credit := parse_credit(line):
+                out.add(PageCredits(credit.authors, credit.editors))
+    return out
+
+
+def _header_credits(root: etree._Element) -> PageCredits:
+    """The credits that stand beside the page's headline, outside the main container.
 
     Themes that give no author metadata print the byline in the article's header, next to the
-    ``<h1>`` and outside the main container; only a line that is a credit and nothing else counts."""
+    ``<h1>`` (``作者：<strong>NAME</strong>``, a CMS's info line of spans); read before headers
+    are dropped. The first headline whose neighbours hold any is the article's."""
     for n, h1 in enumerate(root.iter("h1")):
         parent = h1.getparent()
         if n == 3 or parent is None:  # a masthead may hold the first <h1>; a page has few
             break
-        for el in parent:
-            if el is h1 or not isinstance(el.tag, str) or el.tag in _NEVER_CONTENT:
-                continue
-            line = re.sub(r"\s+", " ", el.text_content()).strip()
-            if 2 <= len(line) <= _HEADER_LINE_MAX and (credit := parse_credit(line)) and credit.authors:
-                return credit.authors
-    return []
+        found = _credit_lines([el for el in parent if el is not h1 and isinstance(el.tag, str)
+                               and el.tag not in _NEVER_CONTENT])
+        if found.authors or found.editors or found.source:
+            return found
+    return PageCredits()
 
 
 def _page_authors(meta: dict[str, str], ld: dict, text: str, byline: list[str]) -> list[str]:
@@ -304,20 +346,21 @@ def split(text: str) -> Envelope:
     if site_name in g.platform_names:  # "微信公众平台": the platform; the account posted the page
         account = next((m.group("name").strip() for p in g.page_accounts if (m := p.search(text))), None)
         site_name = html_entities.unescape(account) if account else None
-    body, rules, byline = text, [], []
+    body, rules, page_credits = text, [], PageCredits()
     if _FULL_PAGE.search(head):
         found = main_content(text)
         if found is not None:
-            root, best, byline = found
+            root, best, page_credits = found
             title = title or _first_h1(root)
             body = etree.tostring(best, encoding="unicode", method="html")
             rules.append("fallback_extractor")
-    authors = _page_authors(meta, ld, text, byline) if _FULL_PAGE.search(head) else []
+    authors = _page_authors(meta, ld, text, page_credits.authors) if _FULL_PAGE.search(head) else []
     # An author field that holds an outlet's name ("东州日报" on a repost) names the source, not a person.
     outlets = [a for a in authors if a == site_name or looks_like_outlet(a)]
     return Envelope(layout=NAME, body=body, title=title, url=url, published=published, date_source=date_source,
                     site_name=site_name or _ld_publisher(ld), title_suffix=suffix, rules_fired=rules,
-                    authors=[a for a in authors if a not in outlets], source_name=outlets[0] if outlets else None)
+                    authors=[a for a in authors if a not in outlets], editors=page_credits.editors,
+                    source_name=(outlets[0] if outlets else None) or page_credits.source)
 
 
 def _page_date(text: str) -> tuple[dt.datetime | None, str | None]:
