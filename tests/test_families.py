@@ -105,3 +105,22 @@ def test_shortcodes_render_as_figures_and_embeds_go() -> None:
     assert out == ('a\n\n<figure><img src="/i.jpg" alt=""><figcaption>桥</figcaption></figure>\n\n\n\n'
                    '<figure><img src="p.jpg" /><figcaption>Pool</figcaption></figure>'
                    '<figure><img src="q.jpg"><figcaption>合龙现场</figcaption></figure>')
+
+
+def test_every_family_page_is_dated_to_the_second(general_rules_only) -> None:
+    """The scorer's date measure allows 24 hours; a family page's time is known exactly, so it must match."""
+    import datetime as dt
+    import json
+
+    from transforms.pipeline import clean_document
+
+    wrong = []
+    for family in bench.families():
+        for gold_file in sorted((bench.GOLD / family).glob("*.json")):
+            gold = json.loads(gold_file.read_text(encoding="utf-8"))
+            record = clean_document((bench.FAMILIES / gold["source_path"]).read_bytes(),
+                                    gold["source_path"])
+            want = dt.datetime.fromisoformat(gold["published_at"]) if gold["published_at"] else None
+            if getattr(record, "published_at", None) != want:
+                wrong.append((gold["source_path"], getattr(record, "published_at", None), want))
+    assert not wrong, wrong

@@ -52,3 +52,11 @@ def test_what_is_not_a_saved_page() -> None:
     assert env.body == "" and "mhtml:no_html_part" in env.rules_fired
     r = clean_document(no_html.encode(), "saved/empty.mhtml")
     assert isinstance(r, Reject) and r.reason == "no_content"
+
+
+def test_a_timestamp_alone_in_the_info_line_dates_a_page_without_meta() -> None:
+    page = PAGE.replace('<meta property="article:published_time" content="2021-03-14T09:30:00+08:00">', "").replace(
+        "<span>来源：河湾日报</span>", "<span>2021-03-14 07:45</span>　<span>来源：河湾日报</span>")
+    r = clean_document(_mhtml(page, location="https://hw.example/2021/03/10/1.html"), "saved/bridge.mhtml")
+    assert r.published_at == dt.datetime(2021, 3, 13, 23, 45, tzinfo=dt.UTC)  # China time, over the URL's date
+    assert r.date_source == "page_date"

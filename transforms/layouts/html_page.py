@@ -231,6 +231,8 @@ _HEADER_LINE_MAX = 60  # a credit beside the headline is a short line, never a p
 # A CMS's source line beside the headline or under the story: "来源：南江晚报".
 _SOURCE_LINE = re.compile(r"^(?:文章|新闻|新聞|稿件)?(?:来源|來源|出处|出處)\s*[：:]\s*(?P<src>[^\s：:|｜]{2,20})$")
 _CREDIT_SIBLINGS = 3  # elements right after the story container that may hold its closing credits
+# A timestamp alone in an info line by the headline: "2019-11-08 07:30:15", "2021年5月9日 10:30".
+_STAMP_LINE = re.compile(r"\d{4}(?:-\d{1,2}-\d{1,2}|/\d{1,2}/\d{1,2}|年\d{1,2}月\d{1,2}日)\s*\d{1,2}:\d{2}(?::\d{2})?")
 
 
 @dataclass
@@ -240,11 +242,13 @@ class PageCredits:
     authors: list[str] = field(default_factory=list)
     editors: list[str] = field(default_factory=list)
     source: str | None = None
+    published: dt.datetime | None = None  # a timestamp standing alone in the info line
 
     def add(self, other: PageCredits) -> None:
         self.authors = list(dict.fromkeys([*self.authors, *other.authors]))
         self.editors = list(dict.fromkeys([*self.editors, *other.editors]))
         self.source = self.source or other.source
+        self.published = self.published or other.published
 
 
 def _credit_lines(elements: list[etree._Element]) -> PageCredits:
@@ -261,6 +265,8 @@ def _credit_lines(elements: list[etree._Element]) -> PageCredits:
                 continue
             if m := _SOURCE_LINE.match(line):
                 out.source = out.source or m.group("src")
+            elif _STAMP_LINE.fullmatch(line):
+                out.published = out.published or parse_datetime(line)
             elif credit := parse_credit(line):
                 out.add(PageCredits(credit.authors, credit.editors))
     return out
@@ -352,6 +358,8 @@ def split(text: str) -> Envelope:
         if found is not None:
             root, best, page_credits = found
             title = title or _first_h1(root)
+            if published is None and page_credits.published is not None:
+                published, date_source = page_credits.published, "page_date"
             body = etree.tostring(best, encoding="unicode", method="html")
             rules.append("fallback_extractor")
     authors = _page_authors(meta, ld, text, page_credits.authors) if _FULL_PAGE.search(head) else []
