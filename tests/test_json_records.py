@@ -72,3 +72,14 @@ def test_any_record_of_known_keys_gives_a_record_or_a_reject(data: dict) -> None
     r = _clean(data)
     assert isinstance(r, (Record, Reject))
     assert not (isinstance(r, Reject) and r.reason == "error"), r.detail
+
+
+def test_json_lines_and_arrays_of_records_are_rejected_whole_with_the_count() -> None:
+    one = {"title": "Bridge reopens", "text": "The bridge reopened on Tuesday."}
+    lines = "\n".join(json.dumps({**one, "url": f"https://x.example/{i}"}) for i in range(3)) + "\n"
+    for raw, kind in ((lines, "JSON Lines with 3 records"), (json.dumps([one, one]), "a JSON array with 2 records")):
+        r = clean_document(raw.encode(), "feeds/items.jl")
+        assert isinstance(r, Reject) and r.reason == "json_many_records" and kind in r.detail, r
+    r = _clean([one])  # an array of one record is that record
+    assert isinstance(r, Record) and r.title == "Bridge reopens"
+    assert not json_record.detect('{"a": 1}\n{"b": 2}\n')  # lines of JSON that are no articles: not records

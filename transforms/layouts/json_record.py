@@ -10,7 +10,10 @@ that is the outlet itself or a desk ("Reuters Staff") names no person. A title f
 carries a site suffix (news-please's ``title_page``) is publisher evidence.
 
 Only a file that opens with ``{`` and parses as one JSON object with a title or body key is such
-a record; anything else is left to the next layout.
+a record (or a JSON array holding just one). A file of several such records (JSON Lines, as
+Scrapy's ``.jl`` feeds and news-please's exports write them, or an array) is not one article:
+it is rejected (``json_many_records``) with the count, never read as one text or cut to its
+first record; anything else is left to the next layout.
 """
 from __future__ import annotations
 
@@ -21,36 +24,59 @@ import re
 from functools import lru_cache
 
 from transforms.credits import parse_credit
+from transforms.decode import DecodeError
 from transforms.general_rules import general_rules
 from transforms.layouts.base import Envelope
 from transforms.metadata import parse_datetime, split_names
 from transforms.publisher import looks_like_outlet, split_title_suffix
 
 NAME = "json"
-_OPENS = re.compile(r"\A\ufeff?\s*\{")
+_OPENS = re.compile(r"\A\ufeff?\s*[\[{]")
 _HTML_BODY = re.compile(r"<(?:p|br|div|section|h[1-6]|img|figure|ul|ol|li|blockquote|table|span|strong|em|b|a)\b", re.I)
 # An author entry that is a newsroom, not a person: "Reuters Staff", "Editorial Team", "News Desk".
 _DESK = re.compile(r"\b(?:staff|team|desk|newsroom|editorial|editors|reporters|correspondents)\b", re.I)
 _MAX_TEXT = 64 * 1024 * 1024
 
 
-@lru_cache(maxsize=4)
-def _record(text: str) -> dict | None:
-    """The JSON object of ``text`` when it is one with a title or a body key; else None."""
-    if not _OPENS.match(text) or len(text) > _MAX_TEXT:
-        return None
-    try:
-        data = json.loads(text.lstrip("\ufeff"))
-    except (ValueError, RecursionError):
-        return None
-    if not isinstance(data, dict):
-        return None
+def _is_article(data: object) -> bool:
     keys = general_rules().json_keys
-    return data if _first(data, keys["title"]) is not None or _first(data, keys["body"]) is not None else None
+    return isinstance(data, dict) and (_first(data, keys["title"]) is not None or _first(data, keys["body"]) is not None)
+
+
+@lru_cache(maxsize=4)
+def _records(text: str) -> tuple[str, list[dict]]:
+    """``(kind, records)``: the article records ``text`` holds as one JSON object, an array of them,
+    or JSON Lines; ``("", [])`` when it is none of these."""
+    if not _OPENS.match(text) or len(text) > _MAX_TEXT:
+        return "", []
+    body = text.lstrip("\ufeff")
+    try:
+        data = json.loads(body)
+    except RecursionError:
+        return "", []
+    except ValueError:
+        lines = [line for line in body.splitlines() if line.strip()]
+        if len(lines) < 2:
+            return "", []
+        try:
+            items = [json.loads(line) for line in lines]
+        except (ValueError, RecursionError):
+            return "", []
+        return ("JSON Lines", items) if all(_is_article(i) for i in items) else ("", [])
+    if isinstance(data, list):
+        return ("a JSON array", data) if data and all(_is_article(i) for i in data) else ("", [])
+    return ("a JSON object", [data]) if _is_article(data) else ("", [])
+
+
+def _record(text: str) -> dict | None:
+    kind, items = _records(text)
+    if len(items) > 1:
+        raise DecodeError("json_many_records", f"{kind} with {len(items)} records, not one article")
+    return items[0] if items else None
 
 
 def detect(text: str) -> bool:
-    return _record(text) is not None
+    return bool(_records(text)[1])
 
 
 def _first(data: dict, keys: tuple[str, ...]) -> object | None:
