@@ -51,8 +51,11 @@ def test_a_title_page_with_the_sites_name_is_publisher_evidence() -> None:
 
 
 def test_what_is_not_a_json_record() -> None:
-    for text in ('["a", "b"]', '{"id": 1, "tags": ["x"]}', "{not json", '{"title": "x"', "[" * 100000):
+    for text in ("{not json", '{"title": "x"', "[" * 100000, "[标题](https://x.example/1)\n-----\n正文"):
         assert not json_record.detect(text), text[:40]
+    for text in ('["a", "b"]', '{"id": 1, "tags": ["x"]}'):  # JSON, but no article: a reject that says so
+        r = clean_document(text.encode(), "x.json")
+        assert isinstance(r, Reject) and r.reason == "unknown_layout", text
     assert json_record.detect('\ufeff  {"headline": "x"}')
     deep = '{"title": "t", "text": "body", "x": ' + "[" * 50000 + "]" * 50000 + "}"
     r = clean_document(deep.encode(), "deep.json")
@@ -83,3 +86,13 @@ def test_json_lines_and_arrays_of_records_are_rejected_whole_with_the_count() ->
     r = _clean([one])  # an array of one record is that record
     assert isinstance(r, Record) and r.title == "Bridge reopens"
     assert not json_record.detect('{"a": 1}\n{"b": 2}\n')  # lines of JSON that are no articles: not records
+
+
+def test_json_that_holds_no_article_record_is_rejected_with_its_keys() -> None:
+    ghost = {"db": [{"meta": {"exported_on": 1}, "data": {"posts": [{"title": "x", "html": "<p>y</p>"}]}}]}
+    for data in (ghost, [1, 2, 3], {"headline_text": "A story", "story": "Its body."}):
+        r = _clean(data)
+        assert isinstance(r, Reject) and r.reason == "unknown_layout", r
+        assert "JSON with no article record" in r.detail
+    assert "headline_text, story" in _clean({"headline_text": "A story", "story": "Its body."}).detail
+    assert "db" in _clean(ghost).detail

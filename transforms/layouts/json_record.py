@@ -10,7 +10,9 @@ that is the outlet itself or a desk ("Reuters Staff") names no person. A title f
 carries a site suffix (news-please's ``title_page``) is publisher evidence.
 
 Only a file that opens with ``{`` and parses as one JSON object with a title or body key is such
-a record (or a JSON array holding just one). A file of several such records (JSON Lines, as
+a record (or a JSON array holding just one). Other JSON (an export of a whole blog, a config
+file, a scraper whose field names no key list has) is an ``unknown_layout`` reject that lists
+its top-level keys, never a record whose text is JSON. A file of several such records (JSON Lines, as
 Scrapy's ``.jl`` feeds and news-please's exports write them, or an array) is not one article:
 it is rejected (``json_many_records``) with the count, never read as one text or cut to its
 first record; anything else is left to the next layout.
@@ -64,19 +66,31 @@ def _records(text: str) -> tuple[str, list[dict]]:
             return "", []
         return ("JSON Lines", items) if all(_is_article(i) for i in items) else ("", [])
     if isinstance(data, list):
-        return ("a JSON array", data) if data and all(_is_article(i) for i in data) else ("", [])
-    return ("a JSON object", [data]) if _is_article(data) else ("", [])
+        return ("a JSON array", data) if data and all(_is_article(i) for i in data) else ("JSON", [])
+    return ("a JSON object", [data]) if _is_article(data) else ("JSON", [])
 
 
 def _record(text: str) -> dict | None:
     kind, items = _records(text)
     if len(items) > 1:
         raise DecodeError("json_many_records", f"{kind} with {len(items)} records, not one article")
+    if kind == "JSON":  # JSON, but no record of an article: its keys say what a key list would need
+        raise DecodeError("unknown_layout", f"JSON with no article record (top-level keys: {_top_keys(text)}); "
+                          "a scraper's own field names go in [json_keys] of the general table")
     return items[0] if items else None
 
 
+def _top_keys(text: str) -> str:
+    data = json.loads(text.lstrip("\ufeff"))
+    if isinstance(data, list):
+        data = next((d for d in data if isinstance(d, dict)), {})
+    keys = list(data)[:12] if isinstance(data, dict) else []
+    return ", ".join(map(str, keys)) or "none"
+
+
 def detect(text: str) -> bool:
-    return bool(_records(text)[1])
+    kind, items = _records(text)
+    return bool(items) or kind == "JSON"
 
 
 def _first(data: dict, keys: tuple[str, ...]) -> object | None:
