@@ -45,7 +45,7 @@ def _is_article(data: object) -> bool:
     return isinstance(data, dict) and (_first(data, keys["title"]) is not None or _first(data, keys["body"]) is not None)
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=1)  # split() parses what detect() just parsed; one text held, not more
 def _records(text: str) -> tuple[str, list[dict]]:
     """``(kind, records)``: the article records ``text`` holds as one JSON object, an array of them,
     or JSON Lines; ``("", [])`` when it is none of these."""
