@@ -85,7 +85,9 @@ def test_json_lines_and_arrays_of_records_are_rejected_whole_with_the_count() ->
         assert isinstance(r, Reject) and r.reason == "json_many_records" and kind in r.detail, r
     r = _clean([one])  # an array of one record is that record
     assert isinstance(r, Record) and r.title == "Bridge reopens"
-    assert not json_record.detect('{"a": 1}\n{"b": 2}\n')  # lines of JSON that are no articles: not records
+    # lines of JSON that are no articles: not records, and not a text of JSON either
+    r = clean_document(b'{"a": 1}\n{"b": 2}\n', "feeds/other.jl")
+    assert isinstance(r, Reject) and r.reason == "unknown_layout" and "top-level keys: a" in r.detail, r
 
 
 def test_json_that_holds_no_article_record_is_rejected_with_its_keys() -> None:

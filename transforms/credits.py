@@ -67,8 +67,11 @@ def _outlet_patterns() -> _OutletPatterns:
 
 
 _SOURCE_PART = re.compile(r"^(?:转自|轉自|转载自|轉載自|转|轉|来源|來源|文章来源|文章來源)[：:]?(?P<src>.{1,20})$")
-_CREDIT_MARK = re.compile(r"^By\s+[A-Z]|^(?i:(?:additional\s+)?(?:reporting|writing|editing|edited|written|compiled|research|words)"
-                          r"\s+(?:and\s+\w+\s+)?by\s|(?:sub-?|copy\s+|managing\s+|senior\s+)?(?:editor|reporter|writer|author)s?\s*:)|作者|(?:文字|图文|圖文|文)\s*[／/:：|｜︱]|记者|記者|编辑|編輯|责编|責編|网编|網編|报导|報導|报道|報道|编译|編譯|审校|審校|后制|後製|撰稿|采访|採訪|整理|撰文|摄影|攝影|制作人|製作人|评论|評論|综述|綜述|译者|譯者|翻译|翻譯|排版|美编|美編|校对|校對")
+# The roles of English credit lines: "Reporting by …", "Additional reporting and editing by …", "Editor: …".
+_EN_ROLE_BY = (r"(?:additional\s+)?(?:reporting|writing|editing|edited|written|compiled|research|words)"
+               r"(?:\s+and\s+(?:reporting|writing|editing|research))?\s+by")
+_EN_ROLE_COLON = r"(?:sub-?|copy\s+|managing\s+|senior\s+)?(?:editor|reporter|writer|author)s?\s*:"
+_CREDIT_MARK = re.compile(rf"^By\s+[A-Z]|^(?i:{_EN_ROLE_BY}\s|{_EN_ROLE_COLON})|作者|(?:文字|图文|圖文|文)\s*[／/:：|｜︱]|记者|記者|编辑|編輯|责编|責編|网编|網編|报导|報導|报道|報道|编译|編譯|审校|審校|后制|後製|撰稿|采访|採訪|整理|撰文|摄影|攝影|制作人|製作人|评论|評論|综述|綜述|译者|譯者|翻译|翻譯|排版|美编|美編|校对|校對")
 _NAME_OK = re.compile(r"^(?:[\u4e00-\u9fff·]{2,4}|[\u4e00-\u9fff]{1,6}[·‧・][\u4e00-\u9fff·‧・]{1,10}"
                       r"|[A-Za-z][A-Za-z.\-']*(?: [A-Za-z][A-Za-z.\-']*){0,3})$")
 # A Latin name keeps its spaces while a credit is split into tokens: "Emel Akan", "Walter E. Williams".
@@ -96,10 +99,7 @@ _ENGLISH_BYLINE = re.compile(
     r"(?:\s*(?:,|and|&)\s*[A-Z][\w.'\-]*(?:\s+[A-Z][\w.'\-]*){0,3}){0,3})")
 # English credit lines: "Editor: Jane Doe", "Reporting by Jane Doe in London; Editing by John Roe",
 # "Additional reporting by Ann Lee and Tom Wu". Editing roles give editors, the others authors.
-_ENGLISH_CREDIT = re.compile(
-    r"(?P<role>(?i:(?:additional\s+)?(?:reporting|writing|editing|edited|written|compiled|research|words)"
-    r"(?:\s+and\s+(?:reporting|writing|editing|research))?\s+by"
-    r"|(?:sub-?|copy\s+|managing\s+|senior\s+)?(?:editor|reporter|writer|author)s?\s*:))\s*(?P<names>[A-Z].*)")
+_ENGLISH_CREDIT = re.compile(rf"(?P<role>(?i:{_EN_ROLE_BY}|{_EN_ROLE_COLON}))\s*(?P<names>[A-Z].*)")
 # Where a wire credit's reporter was: "Reporting by Jane Doe in New York".
 _ENGLISH_PLACE = re.compile(r"\s+in\s+[A-Z][\w.'\-]*(?:\s+[A-Z][\w.'\-]*)?(?=\s*(?:,|\band\b|&|$))")
 # A person's name as English credits write it: capitalised words (with the particles of surnames).

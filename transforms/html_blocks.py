@@ -35,7 +35,7 @@ BLOCK_TAGS = frozenset({
     "table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption", "section", "article", "header", "main",
     "center", "figure", "hr", "address", "details", "summary", "body", "html", "fieldset", "legend",
 })
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)  # also html_page's
 _WS = re.compile(r"\s+")
 # What stands between the links of a menu ("首页 | 新闻 · 评论 / 视频"): not words, so not counted
 # against a block's share of link text.
@@ -307,7 +307,7 @@ def _hidden_style(style: str) -> bool:
 
 
 def _is_hidden(style: str) -> bool:
-    return bool(_HIDDEN_STYLE.search(style))
+    return bool(HIDDEN_STYLE.search(style))
 
 
 def _hint_rule(hints: str, caption_tag: bool) -> str | None:

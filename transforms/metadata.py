@@ -78,6 +78,19 @@ def _rfc2822(text: str) -> dt.datetime | None:
     return t if MIN_YEAR <= t.year <= MAX_YEAR else None
 
 
+def epoch_datetime(value: int | float | str) -> dt.datetime | None:
+    """Epoch seconds, or milliseconds when that large (feed comments, scripts, scrapers' records);
+    None outside 1990..2100, where an epoch is damage, not a date."""
+    try:
+        epoch = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    seconds = epoch / 1000 if epoch > 10**11 else epoch
+    if 631152000 <= seconds <= 4102444800:
+        return dt.datetime.fromtimestamp(seconds, dt.UTC)
+    return None
+
+
 def parse_datetime(text: str | None) -> dt.datetime | None:
     """Parse the timestamp shapes these files use (ISO-like, Chinese, RFC 2822); None when it is not a date."""
     if not text:

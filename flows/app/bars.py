@@ -96,8 +96,9 @@ def _label_height(panel: Panel, font: Font) -> int:
     """Pixels the category labels need below the frame, rotated."""
     if not panel.categories:
         return 0
-    widest = max(_text_size(font, c)[2] - _text_size(font, c)[0] for c in panel.categories)
-    tallest = max(_text_size(font, c)[3] - _text_size(font, c)[1] for c in panel.categories)
+    boxes = [_text_size(font, c) for c in panel.categories]
+    widest = max(x1 - x0 for x0, _, x1, _ in boxes)
+    tallest = max(y1 - y0 for _, y0, _, y1 in boxes)
     a = math.radians(panel.label_angle)
     return int(abs(widest * math.sin(a)) + abs(tallest * math.cos(a))) + 2
 

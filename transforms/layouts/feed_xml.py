@@ -24,6 +24,7 @@ import re
 import lxml.html
 from lxml import etree
 
+from transforms.body_format import paragraphs_html
 from transforms.decode import DecodeError
 from transforms.general_rules import general_rules
 from transforms.layouts.base import Envelope
@@ -90,8 +91,7 @@ def _body(entry: etree._Element) -> tuple[str, str | None]:
                 inner = "".join(etree.tostring(x, encoding="unicode", with_tail=True) for x in c)
                 body = _XHTML_NS.sub("", inner)
             elif kind in ("text", "text/plain"):
-                text = "".join(c.itertext()).strip()
-                body = "".join(f"<p>{html.escape(p.strip())}</p>" for p in re.split(r"\n\s*\n", text) if p.strip())
+                body = paragraphs_html("".join(c.itertext()))
             else:  # html, escaped or in CDATA; RSS elements hold it the same way
                 body = "".join(c.itertext()).strip()
             if body.strip():

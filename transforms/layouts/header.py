@@ -18,7 +18,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from transforms.metadata import parse_datetime
+from transforms.metadata import epoch_datetime, parse_datetime
 
 _EPOCH = re.compile(r"\A\ufeff?\s*<!--\s*(?P<epoch>\d{9,13})\s*-->[ \t]*\n")
 # The title line: a link (whose URL may hold balanced parentheses), a heading, or plain text that
@@ -52,15 +52,6 @@ class Header:
     end: int
 
 
-def _epoch_datetime(digits: str) -> dt.datetime | None:
-    epoch = int(digits)
-    seconds = epoch / 1000 if epoch > 10**11 else epoch
-    # Epochs outside 1990..2100 are damage, not dates.
-    if 631152000 <= seconds <= 4102444800:
-        return dt.datetime.fromtimestamp(seconds, dt.timezone.utc)
-    return None
-
-
 def _date_lines(text: str, pos: int) -> tuple[dt.datetime | None, int]:
     """A labelled date line at ``pos`` (blank lines before it skipped): its date and the end."""
     probe = pos
@@ -84,7 +75,7 @@ def read_header(text: str, *, kinds: frozenset[str] = frozenset({"link", "headin
     e = _EPOCH.match(text)
     if e:
         pos = e.end()
-        published = _epoch_datetime(e.group("epoch"))
+        published = epoch_datetime(e.group("epoch"))
         source = "epoch_comment" if published else None
     elif text.startswith("\ufeff"):
         pos = 1

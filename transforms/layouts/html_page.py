@@ -25,9 +25,10 @@ from lxml import etree
 
 from transforms.credits import parse_credit
 from transforms.general_rules import general_rules
+from transforms.html_blocks import HIDDEN_STYLE
 from transforms.layouts import mirror
 from transforms.layouts.base import Envelope
-from transforms.metadata import parse_datetime, split_names
+from transforms.metadata import epoch_datetime, parse_datetime, split_names
 from transforms.publisher import looks_like_outlet, without_sections
 from transforms.text import visible_text
 
@@ -59,7 +60,6 @@ _META_HINT = re.compile(r"(?:^|[\s_-])(?:meta|byline|author|date|time|info|sourc
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _CJK_OR_WORD = re.compile(r"[\u4e00-\u9fff]|[A-Za-z0-9]+")
 _SENTENCE_PUNCT = re.compile(r"[，。、；！？,.;!?]")
-_HIDDEN_STYLE = re.compile(r"(?:display\s*:\s*none|visibility\s*:\s*hidden)\s*;?", re.I)
 _PARSER = etree.HTMLParser(remove_comments=True, no_network=True, recover=True)
 _PARSER.set_element_class_lookup(lxml.html.HtmlElementClassLookup())
 MIN_MAIN_CHARS = 40
@@ -159,8 +159,8 @@ def main_content(html: str) -> tuple[etree._Element, etree._Element, PageCredits
             best = parent
     # The container a reader sees: a page that reveals it by script (WeChat's js_content) saves it hidden.
     style = best.get("style")
-    if style and _HIDDEN_STYLE.search(style):
-        best.set("style", _HIDDEN_STYLE.sub("", style))
+    if style and HIDDEN_STYLE.search(style):
+        best.set("style", HIDDEN_STYLE.sub("", style))
     dropped: list[etree._Element] = []
     for el in list(best.iter()):
         if el is best or not isinstance(el.tag, str) or el.getparent() is None:
@@ -380,7 +380,7 @@ def _page_date(text: str) -> tuple[dt.datetime | None, str | None]:
         if m.groupdict().get("date"):
             published = parse_datetime(html_entities.unescape(m.group("date")))
         else:
-            published = dt.datetime.fromtimestamp(int(m.group("epoch")), dt.UTC)
+            published = epoch_datetime(m.group("epoch"))
         if published is not None:
             return published, "page_date"
     return None, None

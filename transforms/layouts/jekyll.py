@@ -26,7 +26,7 @@ from transforms.layouts.header import read_header
 from transforms.metadata import DEFAULT_TZ, MAX_YEAR, MIN_YEAR, parse_datetime, split_names
 from transforms.publisher import looks_like_outlet, split_title_suffix
 from transforms.sites import is_share_url, publisher_aliases
-from transforms.text import normalize_title
+from transforms.text import is_cjk, normalize_title
 
 NAME = "jekyll"
 _OPEN = re.compile(r"\A\ufeff?\s*(?P<fence>---|\+\+\+)[ \t]*\n")
@@ -52,7 +52,6 @@ _META_CONTINUATION = re.compile(r"[ \t]+(?P<value>\S[^\n]*?)[ \t]*(?:\n|\Z)")
 _META_END = re.compile(r"[ \t]*(?:\n|\Z)")
 # Keys whose values are lists written as ``a, b, c`` in such a header.
 _META_LIST_KEYS = frozenset({"tags", "tag", "category", "categories", "keywords"})
-_CJK_EDGE = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 # A header inside the content only with a linked title: a plain line over a rule is the body's own.
 _INNER_KINDS = frozenset({"link"})
 # At most this many categories or tags are kept from one header.
@@ -103,7 +102,7 @@ def _meta_lines(text: str) -> tuple[dict[str, str], str] | None:
             break
         if last is not None and (m := _META_CONTINUATION.match(text, pos)):
             before, more = data[last], m.group("value")
-            cjk = bool(before) and _CJK_EDGE.match(before[-1]) and _CJK_EDGE.match(more[0])
+            cjk = bool(before) and is_cjk(before[-1]) and is_cjk(more[0])
             data[last] = f"{before}{'' if cjk or not before else ' '}{more}"
         elif m := _META_KEY_LINE.match(text, pos):
             last = m.group("key").lower()

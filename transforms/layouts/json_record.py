@@ -15,21 +15,21 @@ file, a scraper whose field names no key list has) is an ``unknown_layout`` reje
 its top-level keys, never a record whose text is JSON. A file of several such records (JSON Lines, as
 Scrapy's ``.jl`` feeds and news-please's exports write them, or an array) is not one article:
 it is rejected (``json_many_records``) with the count, never read as one text or cut to its
-first record; anything else is left to the next layout.
+first record. Text that is not JSON is left to the next layout.
 """
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
 import re
 from functools import lru_cache
 
+from transforms.body_format import paragraphs_html
 from transforms.credits import parse_credit
 from transforms.decode import DecodeError
 from transforms.general_rules import general_rules
 from transforms.layouts.base import Envelope
-from transforms.metadata import parse_datetime, split_names
+from transforms.metadata import epoch_datetime, parse_datetime, split_names
 from transforms.publisher import looks_like_outlet, split_title_suffix
 
 NAME = "json"
@@ -46,51 +46,42 @@ def _is_article(data: object) -> bool:
 
 
 @lru_cache(maxsize=1)  # split() parses what detect() just parsed; one text held, not more
-def _records(text: str) -> tuple[str, list[dict]]:
-    """``(kind, records)``: the article records ``text`` holds as one JSON object, an array of them,
-    or JSON Lines; ``("", [])`` when it is none of these."""
+def _parsed(text: str) -> tuple[str, list[object]] | None:
+    """``(kind, values)`` of a text that is JSON: one value, an array's items or JSON Lines; else None."""
     if not _OPENS.match(text) or len(text) > _MAX_TEXT:
-        return "", []
+        return None
     body = text.lstrip("\ufeff")
     try:
         data = json.loads(body)
     except RecursionError:
-        return "", []
+        return None
     except ValueError:
         lines = [line for line in body.splitlines() if line.strip()]
         if len(lines) < 2:
-            return "", []
+            return None
         try:
-            items = [json.loads(line) for line in lines]
+            return "JSON Lines", [json.loads(line) for line in lines]
         except (ValueError, RecursionError):
-            return "", []
-        return ("JSON Lines", items) if all(_is_article(i) for i in items) else ("", [])
-    if isinstance(data, list):
-        return ("a JSON array", data) if data and all(_is_article(i) for i in data) else ("JSON", [])
-    return ("a JSON object", [data]) if _is_article(data) else ("JSON", [])
+            return None
+    return ("a JSON array", data) if isinstance(data, list) else ("a JSON object", [data])
 
 
-def _record(text: str) -> dict | None:
-    kind, items = _records(text)
-    if len(items) > 1:
-        raise DecodeError("json_many_records", f"{kind} with {len(items)} records, not one article")
-    if kind == "JSON":  # JSON, but no record of an article: its keys say what a key list would need
-        raise DecodeError("unknown_layout", f"JSON with no article record (top-level keys: {_top_keys(text)}); "
-                          "a scraper's own field names go in [json_keys] of the general table")
-    return items[0] if items else None
-
-
-def _top_keys(text: str) -> str:
-    data = json.loads(text.lstrip("\ufeff"))
-    if isinstance(data, list):
-        data = next((d for d in data if isinstance(d, dict)), {})
-    keys = list(data)[:12] if isinstance(data, dict) else []
-    return ", ".join(map(str, keys)) or "none"
+def _record(text: str) -> dict:
+    """The one article record of a JSON text; a reject for several, or for JSON that holds none."""
+    kind, values = _parsed(text)  # type: ignore[misc]
+    if values and all(_is_article(v) for v in values):
+        if len(values) > 1:
+            raise DecodeError("json_many_records", f"{kind} with {len(values)} records, not one article")
+        return values[0]  # type: ignore[return-value]
+    # JSON, but no record of an article: its keys say what a key list would need
+    first = next((v for v in values if isinstance(v, dict)), {})
+    keys = ", ".join(map(str, list(first)[:12])) or "none"  # type: ignore[arg-type]
+    raise DecodeError("unknown_layout", f"JSON with no article record (top-level keys: {keys}); "
+                      "a scraper's own field names go in [json_keys] of the general table")
 
 
 def detect(text: str) -> bool:
-    kind, items = _records(text)
-    return bool(items) or kind == "JSON"
+    return _parsed(text) is not None
 
 
 def _first(data: dict, keys: tuple[str, ...]) -> object | None:
@@ -114,11 +105,7 @@ def _date(value: object) -> dt.datetime | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)) or (isinstance(value, str) and re.fullmatch(r"\d{10}(?:\d{3})?", value.strip())):
-        seconds = float(value) / (1000 if float(value) > 1e11 else 1)
-        try:
-            return dt.datetime.fromtimestamp(seconds, dt.UTC)
-        except (OverflowError, OSError, ValueError):
-            return None
+        return epoch_datetime(value)
     return parse_datetime(value) if isinstance(value, str) else None
 
 
@@ -152,14 +139,13 @@ def _body(value: object) -> str:
         return ""
     if _HTML_BODY.search(value):
         return value
-    return "".join(f"<p>{html.escape(line.strip())}</p>" for line in value.splitlines() if line.strip())
+    return paragraphs_html("\n\n".join(value.splitlines()))  # a scraper's lines are its paragraphs
 
 
 def split(text: str) -> Envelope:
     data = _record(text)
-    assert data is not None  # split is only called on what detect accepted
-    keys = general_rules().json_keys
     g = general_rules()
+    keys = g.json_keys
     title = _string(_first(data, keys["title"]))
     source = _string(_first(data, keys["source"]))
     page_title = _string(_first(data, keys["title_page"]))
